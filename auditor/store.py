@@ -1,0 +1,185 @@
+"""The per-seller DuckDB database: loaded files, one raw table per report, and the canonical views
+the rules query (documented in README "Tables")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from auditor.reports import REPORTS, SQL_TYPES, Report
+
+SCHEMA_VERSION = 1
+DEFAULT_DB = "fba-audit.duckdb"
+MEMORY_LIMIT = "2GB"
+
+
+class DatabaseInUse(Exception):
+    pass
+
+
+# Columns a report's raw table has besides its own.
+EXTRA_COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "settlement": [],
+    "transactions": [("type_raw", "VARCHAR"), ("currency", "VARCHAR")],
+    "fee_preview": [("snapshot_date", "DATE")],
+}
+PROVENANCE = [
+    ("_file_id", "INTEGER NOT NULL"),
+    ("_line", "BIGINT NOT NULL"),
+    ("_key", "UBIGINT"),
+    ("_occurrence", "INTEGER"),
+    ("extra", "VARCHAR"),
+]
+
+
+def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating when new) a seller's database; fail fast if another run holds it."""
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as error:
+        if "lock" in str(error).lower():
+            raise DatabaseInUse(
+                f"{path}: database in use by another fba-audit run; wait for it to finish"
+            ) from None
+        raise
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    con.execute("SET preserve_insertion_order = true")
+    if not read_only:
+        create_schema(con)
+    return con
+
+
+def table_columns(report: Report) -> list[tuple[str, str]]:
+    columns = [(c.name, SQL_TYPES[c.kind]) for c in report.columns]
+    return columns + EXTRA_COLUMNS.get(report.key, []) + PROVENANCE
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SEQUENCE IF NOT EXISTS file_ids START 1")
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS files (
+            file_id INTEGER PRIMARY KEY,
+            sha256 VARCHAR NOT NULL UNIQUE,
+            name VARCHAR NOT NULL,
+            report VARCHAR NOT NULL,
+            encoding VARCHAR,
+            delimiter VARCHAR,
+            header_line INTEGER,
+            rows_read BIGINT,
+            rows_new BIGINT,
+            rows_present BIGINT,
+            min_date DATE,
+            max_date DATE,
+            currency VARCHAR,
+            mtime DOUBLE,
+            loaded_at TIMESTAMP
+        )"""
+    )
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS settlements (
+            settlement_id VARCHAR PRIMARY KEY,
+            settlement_start_date TIMESTAMP,
+            settlement_end_date TIMESTAMP,
+            deposit_date TIMESTAMP,
+            total_amount DECIMAL(18,4),
+            currency VARCHAR,
+            line_count BIGINT,
+            fingerprint HUGEINT,
+            _file_id INTEGER,
+            _line BIGINT
+        )"""
+    )
+    con.execute("CREATE TABLE IF NOT EXISTS meta (name VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    for report in REPORTS:
+        cols = ", ".join(f'"{n}" {t}' for n, t in table_columns(report))
+        con.execute(f"CREATE TABLE IF NOT EXISTS {report.table} ({cols})")
+    for sql in VIEWS:
+        con.execute(sql)
+
+
+# The canonical views. Rules query these, never the raw_ tables.
+VIEWS = [
+    "CREATE OR REPLACE VIEW ledger AS SELECT * EXCLUDE (_key, _occurrence) FROM raw_ledger",
+    "CREATE OR REPLACE VIEW adjustments AS "
+    "SELECT * EXCLUDE (_key, _occurrence) FROM raw_adjustments",
+    "CREATE OR REPLACE VIEW returns AS SELECT * EXCLUDE (_key, _occurrence) FROM raw_returns",
+    # Every reimbursement row as Amazon wrote it, reversals included.
+    "CREATE OR REPLACE VIEW reimbursement_events AS "
+    "SELECT * EXCLUDE (_key, _occurrence) FROM raw_reimbursements",
+    # One row per reimbursement paid, with what later reversals took back netted into it.
+    # A reversal whose original is not in the report stays a row of its own (negative).
+    """CREATE OR REPLACE VIEW reimbursements AS
+    WITH reversal AS (
+        SELECT original_reimbursement_id AS reimbursement_id, fnsku,
+               sum(quantity_reimbursed_cash) AS cash, sum(quantity_reimbursed_inventory) AS inv,
+               sum(quantity_reimbursed_total) AS total, sum(amount_total) AS amount,
+               list(reimbursement_id ORDER BY reimbursement_id) AS reversal_ids
+        FROM raw_reimbursements
+        WHERE lower(reason) = 'reimbursement_reversal' AND original_reimbursement_id IS NOT NULL
+        GROUP BY ALL
+    )
+    SELECT r.* EXCLUDE (_key, _occurrence),
+           coalesce(r.quantity_reimbursed_cash, 0) + coalesce(v.cash, 0) AS net_quantity_cash,
+           coalesce(r.quantity_reimbursed_inventory, 0) + coalesce(v.inv, 0)
+               AS net_quantity_inventory,
+           coalesce(r.quantity_reimbursed_total, 0) + coalesce(v.total, 0) AS net_quantity,
+           coalesce(r.amount_total, 0) + coalesce(v.amount, 0) AS net_amount,
+           v.reversal_ids
+    FROM raw_reimbursements r
+    LEFT JOIN reversal v USING (reimbursement_id, fnsku)
+    WHERE lower(r.reason) <> 'reimbursement_reversal'
+       OR r.original_reimbursement_id IS NULL
+       OR NOT EXISTS (SELECT 1 FROM raw_reimbursements o
+                      WHERE o.reimbursement_id = r.original_reimbursement_id
+                        AND o.fnsku IS NOT DISTINCT FROM r.fnsku)""",
+    """CREATE OR REPLACE VIEW settlement_lines AS
+    SELECT l.* EXCLUDE (_key, _occurrence, currency, total_amount),
+           s.currency, coalesce(l.posted_date, CAST(l.posted_date_time AS DATE)) AS posted_on
+    FROM raw_settlement l JOIN settlements s USING (settlement_id)""",
+    "CREATE OR REPLACE VIEW transactions AS "
+    "SELECT * EXCLUDE (_key, _occurrence) FROM raw_transactions",
+    # An order line's latest state across downloads.
+    """CREATE OR REPLACE VIEW orders AS
+    SELECT o.* EXCLUDE (_key, _occurrence)
+    FROM raw_orders o JOIN files f ON f.file_id = o._file_id
+    QUALIFY row_number() OVER (
+        PARTITION BY amazon_order_id, sku
+        ORDER BY last_updated_date DESC NULLS LAST, f.mtime DESC, f.sha256 DESC, o._line
+    ) = 1""",
+    """CREATE OR REPLACE VIEW removals AS
+    SELECT * EXCLUDE (_key, _occurrence) FROM raw_removals
+    QUALIFY row_number() OVER (
+        PARTITION BY order_id, fnsku ORDER BY last_updated_date DESC NULLS LAST, _line
+    ) = 1""",
+    # A shipment item's most advanced state across the exports loaded.
+    """CREATE OR REPLACE VIEW inbound_items AS
+    SELECT * EXCLUDE (_key, _occurrence, rank) FROM (
+        SELECT *, CASE upper(shipment_status)
+            WHEN 'CLOSED' THEN 6 WHEN 'CANCELLED' THEN 6 WHEN 'DELETED' THEN 6
+            WHEN 'RECEIVING' THEN 5 WHEN 'CHECKED_IN' THEN 4 WHEN 'DELIVERED' THEN 3
+            WHEN 'IN_TRANSIT' THEN 2 WHEN 'SHIPPED' THEN 1 ELSE 0 END AS rank
+        FROM raw_inbound)
+    QUALIFY row_number() OVER (
+        PARTITION BY shipment_id, fnsku
+        ORDER BY rank DESC, quantity_received DESC NULLS LAST, closed_date DESC NULLS LAST,
+                 quantity_shipped DESC NULLS LAST, _line
+    ) = 1""",
+    "CREATE OR REPLACE VIEW fee_preview AS "
+    "SELECT * EXCLUDE (_key, _occurrence) FROM raw_fee_preview",
+    """CREATE OR REPLACE VIEW fee_preview_latest AS
+    SELECT * FROM fee_preview
+    QUALIFY row_number() OVER (PARTITION BY sku ORDER BY snapshot_date DESC, _file_id DESC) = 1""",
+    # The seller's newest catalog file decides each SKU.
+    """CREATE OR REPLACE VIEW catalog AS
+    SELECT c.* EXCLUDE (_key, _occurrence)
+    FROM raw_catalog c JOIN files f ON f.file_id = c._file_id
+    QUALIFY row_number() OVER (
+        PARTITION BY sku ORDER BY f.mtime DESC, f.sha256 DESC, c._line DESC) = 1""",
+    # Every evidence row can cite its file.
+    """CREATE OR REPLACE VIEW provenance AS
+    SELECT file_id AS _file_id, name AS source_file, sha256 AS file_sha256, report FROM files""",
+]
