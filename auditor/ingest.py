@@ -96,6 +96,8 @@ MARKETPLACE_CURRENCY = {
 }
 _FILE_NAME_DATE = re.compile(r"(20\d\d)[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(?!\d)")
 SAMPLE_ROWS = 2000
+# The first data row of a settlement file carries only its totals (RULEBOOK §1).
+SETTLEMENT_TOTALS_ROW = "transaction_type IS NULL AND amount_type IS NULL AND amount IS NULL"
 
 
 class LoadError(Exception):
@@ -239,7 +241,7 @@ def _load(
 
 
 def _drop_scratch(con: duckdb.DuckDBPyConnection) -> None:
-    for name in ("_raw", "_stage", "_rejects", "_reject_scans"):
+    for name in ("_raw", "_sample", "_stage", "_rejects", "_reject_scans"):
         con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
@@ -307,30 +309,46 @@ def _explain(kind: str, message: str) -> str:
 # -- typing ----------------------------------------------------------------------------------
 
 
-def _samples(con: duckdb.DuckDBPyConnection, column: str) -> list[str]:
-    """The first and a spread of the column's non-empty values."""
-    rows = con.execute(
-        f"""SELECT v FROM (SELECT {column} AS v FROM _raw WHERE nullif(trim({column}), '') IS NOT
-        NULL LIMIT {SAMPLE_ROWS})
+def _samples(con: duckdb.DuckDBPyConnection, columns: list[str]) -> dict[str, list[str]]:
+    """The non-empty values of `columns` in `_sample` (the file's head and a spread of rows)."""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _sample AS
+        (SELECT * FROM _raw LIMIT {SAMPLE_ROWS})
         UNION ALL
-        SELECT v FROM (SELECT {column} AS v FROM _raw WHERE nullif(trim({column}), '') IS NOT NULL)
-        USING SAMPLE reservoir({SAMPLE_ROWS} ROWS) REPEATABLE (7)"""
+        (SELECT * FROM _raw USING SAMPLE reservoir({SAMPLE_ROWS} ROWS) REPEATABLE (7))"""
+    )
+    if not columns:
+        return {}
+    rows = con.execute(
+        f"SELECT {', '.join(columns)} FROM _sample LIMIT {SAMPLE_ROWS * 2}"
     ).fetchall()
-    return [r[0] for r in rows]
+    return {
+        column: list(dict.fromkeys(r[i] for r in rows if r[i] is not None and r[i].strip()))
+        for i, column in enumerate(columns)
+    }
 
 
 def _stage(con: duckdb.DuckDBPyConnection, source: Source, sniffed: Sniffed, file_id: int) -> int:
     """Type the raw text into `_stage`, shaped like the report's table; return the rows read."""
     report = sniffed.report
     by_name = {column.name: f"c{position}" for position, column in sniffed.mapping.items()}
-    money_samples = [
-        v
-        for name, raw in by_name.items()
-        if report.column(name).kind in ("money", "decimal")
-        for v in _samples(con, raw)[:200]
-    ]
-    decimal_comma = parsing.uses_decimal_comma(money_samples)
+    typed = {name: raw for name, raw in by_name.items() if report.column(name).kind != "text"}
+    samples = _samples(con, list(typed.values()))
+    decimal_comma = parsing.uses_decimal_comma(
+        [
+            v
+            for name, raw in typed.items()
+            if report.column(name).kind in ("money", "decimal")
+            for v in samples[raw][:200]
+        ]
+    )
     dayfirst = decimal_comma or sniffed.preamble_currency in ("GBP", "EUR")
+    date_columns = {
+        raw: samples[raw]
+        for name, raw in typed.items()
+        if report.column(name).kind in ("date", "timestamp")
+    }
+    formats = parsing.choose_date_formats(con, "_sample", date_columns, dayfirst)
 
     selects, checks = [], []
     for column in report.columns:
@@ -342,7 +360,7 @@ def _stage(con: duckdb.DuckDBPyConnection, source: Source, sniffed: Sniffed, fil
         if column.kind == "text":
             expr = parsing.text_sql(raw)
         elif column.kind in ("date", "timestamp"):
-            expr = parsing.date_sql(raw, _samples(con, raw), dayfirst, column.kind)
+            expr = parsing.date_sql(formats[raw], column.kind)
         else:
             expr = parsing.number_sql(raw, decimal_comma, column.kind)
         selects.append(f'{expr} AS "{column.name}"')
@@ -388,7 +406,8 @@ def _stage(con: duckdb.DuckDBPyConnection, source: Source, sniffed: Sniffed, fil
         )
     con.execute("ALTER TABLE _stage DROP COLUMN _problem")
     _report_specific(con, source, sniffed)
-    return con.execute("SELECT count(*) FROM _stage").fetchone()[0]
+    data_rows = f"NOT ({SETTLEMENT_TOTALS_ROW})" if report.key == "settlement" else "true"
+    return con.execute(f"SELECT count(*) FILTER (WHERE {data_rows}) FROM _stage").fetchone()[0]
 
 
 def _sql_str(text: str) -> str:
@@ -501,19 +520,15 @@ def _merge_settlement(con, report: Report, source: Source) -> int:
     """A settlement is loaded once; the same id with other rows is a conflict."""
     line_columns = [c.name for c in report.columns]
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE _totals AS
+        f"""CREATE OR REPLACE TEMP TABLE _totals AS
         SELECT settlement_id, any_value(settlement_start_date) AS settlement_start_date,
                any_value(settlement_end_date) AS settlement_end_date,
                any_value(deposit_date) AS deposit_date, any_value(total_amount) AS total_amount,
                any_value(currency) AS currency, min(_line) AS _line
-        FROM _stage
-        WHERE transaction_type IS NULL AND amount_type IS NULL AND amount IS NULL
+        FROM _stage WHERE {SETTLEMENT_TOTALS_ROW}
         GROUP BY settlement_id"""
     )
-    con.execute(
-        "DELETE FROM _stage WHERE transaction_type IS NULL AND amount_type IS NULL "
-        "AND amount IS NULL"
-    )
+    con.execute(f"DELETE FROM _stage WHERE {SETTLEMENT_TOTALS_ROW}")
     content = ", ".join(f'"{c}"' for c in line_columns if c not in ("currency", "total_amount"))
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _fingerprints AS

@@ -8,7 +8,6 @@ under two interpretations.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 # Localized month names as they appear in EU/JP Date Range reports, mapped to English.
@@ -147,39 +146,80 @@ def _clean_sql(col: str, samples: list[str]) -> str:
     return expr
 
 
-def _try(fmt: str, value: str) -> bool:
-    try:
-        dt.datetime.strptime(value, fmt)
-        return True
-    except ValueError:
-        return False
+# The formats a value's shape allows (after cleaning); anything else is tried against all.
+_SHAPES = [
+    (re.compile(r"^\d{4}-\d"), {"%Y-%m-%d"}),
+    (re.compile(r"^\d{4}/"), {"%Y/%m/%d"}),
+    (re.compile(r"^\d{8}\b"), {"%Y%m%d"}),
+    (re.compile(r"^\d{1,2}/\d{1,2}/\d{4}"), {"%m/%d/%Y", "%d/%m/%Y"}),
+    (re.compile(r"^\d{1,2}/\d{1,2}/\d{2}\b"), {"%m/%d/%y", "%d/%m/%y"}),
+    (re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}"), {"%d.%m.%Y"}),
+    (re.compile(r"^[^\W\d_]"), {"%b %d, %Y", "%B %d, %Y"}),
+    (re.compile(r"^\d{1,2} [^\W\d_]"), {"%d %b %Y", "%d %B %Y"}),
+]
 
 
-def choose_date_format(samples: list[str], dayfirst: bool) -> str | None:
-    """The date format (without time) that reads most samples; ties go to the locale's order."""
-    cleaned = [clean_date_text(s) for s in samples if s and s.strip()]
-    if not cleaned:
-        return None
+def _candidates(samples: list[str], orders: list[str]) -> list[str]:
+    allowed: set[str] = set()
+    for value in samples[:MAX_FORMAT_SAMPLES]:
+        shape = next((fmts for pattern, fmts in _SHAPES if pattern.match(value.strip())), None)
+        if shape is None:
+            return orders
+        allowed |= shape
+    return [fmt for fmt in orders if fmt in allowed] or orders
+
+
+def _format_orders(dayfirst: bool) -> list[str]:
     orders = list(_DATE_ORDERS_MONTH_FIRST)
     if dayfirst:
-        orders.remove("%d/%m/%Y")
-        orders.insert(1, "%d/%m/%Y")
-        orders.remove("%d/%m/%y")
-        orders.insert(orders.index("%m/%d/%y"), "%d/%m/%y")
-    best, best_hits = None, 0
-    for fmt in orders:
-        hits = sum(any(_try(fmt + t, v) for t in _TIMES) for v in cleaned)
-        if hits > best_hits:
-            best, best_hits = fmt, hits
-    return best
+        for day_month, month_day in (("%d/%m/%Y", "%m/%d/%Y"), ("%d/%m/%y", "%m/%d/%y")):
+            orders.remove(day_month)
+            orders.insert(orders.index(month_day), day_month)
+    return orders
 
 
-def date_sql(col: str, samples: list[str], dayfirst: bool, kind: str) -> str:
-    """SQL reading `col` as DATE or TIMESTAMP (wall-clock time as written; zone dropped)."""
-    fmt = choose_date_format(samples, dayfirst) or "%Y-%m-%d"
-    formats = "[" + ", ".join(_quote(fmt + t) for t in _TIMES) + "]"
-    parsed = f"try_strptime({_clean_sql(col, samples)}, {formats})"
-    return f"CAST({parsed} AS DATE)" if kind == "date" else parsed
+def _with_times(fmt: str) -> str:
+    return "[" + ", ".join(_quote(fmt + t) for t in _TIMES) + "]"
+
+
+MAX_FORMAT_SAMPLES = 500
+
+
+def choose_date_formats(
+    con, table: str, columns: dict[str, list[str]], dayfirst: bool
+) -> dict[str, str]:
+    """For each text column (name -> its sample values), SQL reading it as a TIMESTAMP, in the
+    date format that reads the most of `table`'s distinct values; ties go to the locale's order
+    (month first unless `dayfirst`). Wall-clock time as written; a time zone is dropped."""
+    orders = _format_orders(dayfirst)
+    cleaned = {col: _clean_sql(col, samples) for col, samples in columns.items()}
+    candidates = {
+        col: _candidates([_translate_months_py(v) for v in samples[:50]], orders)
+        for col, samples in columns.items()
+    }
+    counts = [
+        f"(SELECT count(*) FILTER (WHERE try_strptime({cleaned[col]}, "
+        f"{_with_times(fmt)}) IS NOT NULL) FROM (SELECT DISTINCT {col} FROM {table} "
+        f"WHERE {col} IS NOT NULL LIMIT {MAX_FORMAT_SAMPLES}))"
+        for col in columns
+        for fmt in candidates[col]
+    ]
+    if not counts:
+        return {}
+    hits = con.execute(f"SELECT {', '.join(counts)}").fetchone()
+    chosen, start = {}, 0
+    for col in columns:
+        mine, tried = hits[start : start + len(candidates[col])], candidates[col]
+        start += len(tried)
+        best = max(range(len(tried)), key=lambda i: (mine[i], -i))
+        fmt = tried[best] if mine[best] else "%Y-%m-%d"
+        chosen[col] = f"try_strptime({cleaned[col]}, {_with_times(fmt)})"
+    return chosen
+
+
+def date_sql(timestamp_sql: str, kind: str) -> str:
+    """`timestamp_sql` (from `choose_date_formats`) as the column's DATE or TIMESTAMP."""
+    return f"CAST({timestamp_sql} AS DATE)" if kind == "date" else timestamp_sql
 
 
 def uses_decimal_comma(samples: list[str]) -> bool:

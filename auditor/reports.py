@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 # Column kinds and the DuckDB type each becomes.
 SQL_TYPES = {
@@ -33,7 +34,7 @@ class Column:
     aliases: tuple[str, ...] = ()  # header spellings besides the canonical one (any locale)
     required: bool = False  # part of the header signature that identifies the report
 
-    @property
+    @cached_property
     def spellings(self) -> set[str]:
         return {normalize_header(self.name), *(normalize_header(a) for a in self.aliases)}
 

@@ -1,0 +1,463 @@
+"""What happens to the sample seller: ordinary business, then the planted cases.
+
+Ordinary business is clean by construction (fees at the card's rate, every refund returned and
+restocked, every loss found or reimbursed), so each finding the rules make traces to a plant."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+
+from auditor.fees import Unit, money
+from auditor.samples.catalog import BY_SKU, PRODUCTS, Product
+from auditor.samples.seller import AS_OF, START, Plant, Seller
+
+DAY = dt.timedelta(days=1)
+SPATULA_OVERCHARGE_FROM = dt.date(2026, 6, 1)
+SERUM_OVERCHARGE_FROM = dt.date(2026, 9, 1)
+SPATULA_MEASURED = (Decimal("12"), Decimal("2.5"), Decimal("1.1"))  # Amazon's wrong measurement
+
+
+def d(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def charges(s: Seller, product: Product, day: dt.date, qty: int):
+    """(fee per unit, commission per unit, fee total) an ordinary order is charged."""
+    fee, commission, total = s.expected_fee(product), s.expected_commission(product), None
+    if product.sku == "KS-SPAT-SIL" and day >= SPATULA_OVERCHARGE_FROM:
+        measured = Unit.of(*SPATULA_MEASURED, "in", product.weight_oz, "oz")
+        fee = s.card.fulfilment_fee(measured, product.price)[1]  # large standard
+    if product.sku == "BT-SERUM-30" and day >= SERUM_OVERCHARGE_FROM:
+        commission = money(product.price * Decimal("0.15"))  # charged at 15%, not 8%
+    if product.sku == "HM-CANDLE-SOY" and qty == 2:
+        total = fee * 2 + Decimal("0.01")  # half a cent a unit: under tolerance
+    return fee, commission, total
+
+
+def ordinary_business(s: Seller) -> None:
+    rng = s.rng
+    sellable = [p for p in PRODUCTS if p.popularity > 0]
+    weights = [p.popularity for p in sellable]
+    last = AS_OF - DAY
+    day = START
+    while day < AS_OF:
+        mean = 12 * s.scale
+        for _ in range(max(0, round(rng.gauss(mean, math.sqrt(mean))))):
+            product = rng.choices(sellable, weights)[0]
+            qty = 2 if rng.random() < 0.08 else 1
+            fee, commission, total = charges(s, product, day, qty)
+            order = s.sell(product, day, qty, fee, commission, total)
+            roll = rng.random()
+            back = order.posted.date() + rng.randint(4, 20) * DAY
+            refunded = back + rng.randint(0, 2) * DAY
+            if refunded >= last:
+                continue
+            if roll < 0.03:
+                s.customer_return(
+                    order,
+                    back,
+                    order.qty,
+                    restocked_after=min(rng.randint(0, 6), (last - back).days),
+                )
+                s.refund(order, refunded)
+            elif roll < 0.035:
+                # Buyer damaged it: the seller keeps a restocking fee, correctly credited.
+                s.customer_return(
+                    order,
+                    back,
+                    order.qty,
+                    "CUSTOMER_DAMAGED",
+                    restocked_after=0,
+                    reason="DAMAGED_BY_CUSTOMER",
+                )
+                s.refund(order, refunded, restocking=money(order.principal * Decimal("0.20")))
+        day += DAY
+
+    # Inbound: each product is replenished every two months, fully received.
+    for n, product in enumerate(PRODUCTS):
+        if product.popularity == 0:
+            continue
+        for k in range(6):
+            arrived = START + (10 + k * 60 + n) * DAY
+            if arrived >= AS_OF - 20 * DAY:
+                break
+            qty = 20 * (1 + product.popularity // 5) * max(1, round(s.scale))
+            s.ship_in(
+                f"FBA15{n:02d}{k}{product.sku[:2]}N{(n * 31 + k) % 97:02d}",
+                product,
+                qty,
+                qty,
+                arrived,
+            )
+
+    # Warehouse losses that Amazon made good: found again, or reimbursed.
+    day = START + 20 * DAY
+    while day < AS_OF - 90 * DAY:
+        product = rng.choice([p for p in PRODUCTS if p.popularity > 0])
+        if rng.random() < 0.5:
+            s.adjust(day, product, -1, "M")
+            s.adjust(day + rng.randint(3, 12) * DAY, product, 1, "F")
+        else:
+            reason = rng.choice(["M", "E"])
+            s.adjust(day, product, -1, reason)
+            s.reimburse(
+                day + rng.randint(10, 25) * DAY,
+                "Lost_Warehouse" if reason == "M" else "Damaged_Warehouse",
+                product,
+                cash=1,
+            )
+        day += rng.randint(10, 20) * DAY
+
+
+def plant_cases(s: Seller) -> None:
+    for plant in (_r01, _r02, _r03, _r04, _r05, _r06, _r07, _r08, _r09, _r10, _removals):
+        plant(s)
+
+
+def _add(s: Seller, rule, kind, key, quantity=None, amount=None, note="") -> None:
+    s.plants.append(Plant(rule, kind, key, quantity, amount, note))
+
+
+def _r01(s: Seller) -> None:
+    _add(
+        s,
+        "R01",
+        "hit",
+        "KS-SPAT-SIL",
+        None,
+        None,
+        "true package 12x2.5x0.6 in, 4.8 oz is small standard ($3.24); charged the large "
+        "standard $3.90 since 2026-06-01 after Amazon measured 1.1 in",
+    )
+    _add(
+        s,
+        "R01",
+        "near_miss",
+        "HM-CANDLE-SOY",
+        None,
+        None,
+        "two-unit orders charged one cent over: half a cent a unit, under tolerance",
+    )
+
+
+def _r10(s: Seller) -> None:
+    _add(
+        s,
+        "R10",
+        "hit",
+        "BT-SERUM-30",
+        None,
+        None,
+        "Beauty at $9.49 is 8% ($0.76); charged 15% ($1.42) since 2026-09-01",
+    )
+    _add(
+        s,
+        "R10",
+        "near_miss",
+        "AP-TEE-BLK",
+        None,
+        None,
+        "Clothing at $17.99 is 10%, charged 10%: the $15-20 band, not 17%",
+    )
+    _add(
+        s,
+        "R10",
+        "near_miss",
+        "KS-CLIP-4PK",
+        None,
+        None,
+        "15% of $6.49 is $0.97: above the $0.30 minimum, charged right",
+    )
+
+
+def _r02(s: Seller) -> None:
+    towel, puzzle, bottle = BY_SKU["HM-TOWEL-SET"], BY_SKU["TY-PUZZLE-500"], BY_SKU["SP-BOTTLE-1L"]
+    leash, planner, bib = BY_SKU["PT-LEASH-6FT"], BY_SKU["OF-PLANNER-A5"], BY_SKU["BB-BIB-3PK"]
+    cable, tea, vase = BY_SKU["EL-CABLE-USBC"], BY_SKU["GR-TEA-20"], BY_SKU["HM-VASE-LG"]
+    s.adjust(d("2026-10-20"), towel, -3, "M")
+    _add(s, "R02", "hit", towel.fnsku, 3, towel.cost * 3, "3 lost, never found or reimbursed")
+    s.adjust(d("2026-09-25"), puzzle, -2, "E")
+    s.reimburse(d("2026-10-20"), "Damaged_Warehouse", puzzle, cash=1)
+    _add(
+        s,
+        "R02",
+        "hit",
+        puzzle.fnsku,
+        1,
+        puzzle.cost,
+        "2 damaged, 1 reimbursed: 1 left, deadline 2026-11-24 (expiring)",
+    )
+    s.adjust(d("2026-09-10"), bottle, -1, "M")
+    s.adjust(d("2026-09-17"), bottle, 1, "F")
+    _add(s, "R02", "near_miss", bottle.fnsku, note="lost, found a week later")
+    s.adjust(d("2026-10-05"), leash, -2, "M")
+    s.reimburse(d("2026-10-19"), "Lost_Warehouse", leash, cash=1, inventory=1)
+    _add(s, "R02", "near_miss", leash.fnsku, note="2 lost, reimbursed 1 in cash, 1 in inventory")
+    s.adjust(d("2026-10-08"), planner, -1, "M")
+    paid = s.reimburse(d("2026-10-15"), "Lost_Warehouse", planner, cash=1)
+    s.reimburse(
+        d("2026-10-30"),
+        "Reimbursement_Reversal",
+        planner,
+        cash=-1,
+        per_unit=planner.cost,
+        original=paid,
+    )
+    _add(
+        s,
+        "R02",
+        "hit",
+        planner.fnsku,
+        1,
+        planner.cost,
+        "lost, reimbursed, reimbursement reversed: the claim comes back",
+    )
+    s.adjust(d("2026-10-11"), bib, -1, "H", "CUSTOMER_DAMAGED")
+    s.adjust(d("2026-10-12"), bib, -1, "7", "EXPIRED")
+    _add(s, "R02", "near_miss", bib.fnsku, note="customer damaged (H) and expired (7)")
+    s.adjust(d("2026-07-01"), cable, -2, "M")
+    _add(s, "R02", "expired", cable.fnsku, 2, cable.cost * 2, "lost 2026-07-01, window closed")
+    s.adjust(d("2026-10-25"), tea, -1, "5")
+    _add(s, "R02", "hit", tea.fnsku, 1, None, "no catalog cost: valued at median net proceeds")
+    s.adjust(d("2026-11-01"), vase, -1, "M")
+    _add(s, "R02", "hit", vase.fnsku, 1, None, "no cost and never sold: valuation unknown")
+
+
+def _r03(s: Seller) -> None:
+    blocks, knife = BY_SKU["TY-BLOCKS-100"], BY_SKU["KS-KNIFE-8IN"]
+    order = s.sell(blocks, d("2026-08-05"), qty=2)
+    s.customer_return(order, d("2026-08-18"), units=1)
+    s.refund(order, d("2026-08-20"), units=2)
+    _add(
+        s,
+        "R03",
+        "hit",
+        order.order_id,
+        1,
+        blocks.price,
+        "refunded 2 units, 1 came back, 87 days since the refund",
+    )
+    order = s.sell(knife, d("2026-09-20"))
+    s.customer_return(order, d("2026-09-29"))
+    s.refund(order, d("2026-10-01"), principal=Decimal("39.99"))
+    _add(s, "R03", "hit", order.order_id, None, Decimal("5.00"), "refunded $39.99 on a $34.99 sale")
+    order = s.sell(blocks, d("2026-10-01"), qty=2)
+    s.customer_return(order, d("2026-10-10"), units=1)
+    s.refund(order, d("2026-10-12"), units=2)
+    _add(
+        s,
+        "R03",
+        "pending",
+        order.order_id,
+        1,
+        blocks.price,
+        "refunded 2, 1 returned, only 34 days since the refund",
+    )
+    order = s.sell(blocks, d("2026-07-01"), qty=2)
+    s.customer_return(order, d("2026-07-10"), units=1)
+    s.refund(order, d("2026-07-12"), units=2)
+    s.reimburse(
+        d("2026-09-15"),
+        "CustomerReturn",
+        blocks,
+        cash=1,
+        order_id=order.order_id,
+        per_unit=blocks.price,
+    )
+    _add(s, "R03", "near_miss", order.order_id, note="unreturned unit already reimbursed")
+
+
+def _r04(s: Seller) -> None:
+    mat, bands, socks = BY_SKU["SP-YOGA-MAT"], BY_SKU["SP-BANDS-SET"], BY_SKU["AP-SOCKS-6PK"]
+    s.ship_in("FBA15HKSH0RT", mat, 60, 56, d("2026-10-21"), closed=d("2026-10-25"))
+    s.reimburse(d("2026-11-05"), "Lost_Inbound", mat, cash=1, order_id="FBA15HKSH0RT")
+    _add(
+        s,
+        "R04",
+        "hit",
+        f"FBA15HKSH0RT/{mat.fnsku}",
+        3,
+        mat.cost * 3,
+        "shipped 60, received 56, 1 reimbursed",
+    )
+    s.ship_in("FBA15RCV1NG2", bands, 40, 35, d("2026-11-08"), status="RECEIVING")
+    _add(s, "R04", "near_miss", f"FBA15RCV1NG2/{bands.fnsku}", note="shipment still RECEIVING")
+    s.ship_in("FBA15PA1DUP3", socks, 50, 48, d("2026-10-02"), closed=d("2026-10-06"))
+    s.reimburse(d("2026-10-28"), "Lost_Inbound", socks, cash=2, order_id="FBA15PA1DUP3")
+    _add(s, "R04", "near_miss", f"FBA15PA1DUP3/{socks.fnsku}", note="shortage reimbursed")
+
+
+def _r05(s: Seller) -> None:
+    mug = BY_SKU["HM-MUG-2PK"]
+    order = s.sell(mug, d("2026-09-28"))
+    s.customer_return(order, d("2026-10-10"), restocked_after=None)
+    s.refund(order, d("2026-10-11"))
+    _add(
+        s,
+        "R05",
+        "hit",
+        f"{order.order_id}/{mug.fnsku}",
+        1,
+        order.net_per_unit,
+        "returned to inventory per the returns report; the ledger never added it back",
+    )
+    order = s.sell(mug, d("2026-09-30"))
+    s.customer_return(order, d("2026-10-12"), restocked_after=18)
+    s.refund(order, d("2026-10-13"))
+    _add(
+        s,
+        "R05",
+        "near_miss",
+        f"{order.order_id}/{mug.fnsku}",
+        note="restocked 18 days after the return",
+    )
+
+
+def _r06(s: Seller) -> None:
+    phones = BY_SKU["EL-HEADPH-BT"]
+    order = s.sell(phones, d("2026-09-05"))
+    s.customer_return(
+        order, d("2026-09-20"), disposition="CUSTOMER_DAMAGED", reason="DAMAGED_BY_CUSTOMER"
+    )
+    s.refund(order, d("2026-09-22"))
+    _add(
+        s,
+        "R06",
+        "hit",
+        order.order_id,
+        1,
+        money(phones.price * Decimal("0.20")),
+        "customer-damaged return refunded in full, no restocking fee credited",
+    )
+    order = s.sell(phones, d("2026-09-07"))
+    s.customer_return(
+        order, d("2026-09-21"), disposition="CUSTOMER_DAMAGED", reason="DAMAGED_BY_CUSTOMER"
+    )
+    s.refund(order, d("2026-09-23"), restocking=money(phones.price * Decimal("0.20")))
+    _add(s, "R06", "near_miss", order.order_id, note="restocking fee credited")
+
+
+def _r07(s: Seller) -> None:
+    bands, honey = BY_SKU["SP-BANDS-SET"], BY_SKU["GR-HONEY-500"]
+    order = s.sell(bands, d("2026-07-28"))
+    net = s.refund(order, d("2026-08-05"))
+    _add(s, "R07", "hit", order.order_id, 1, net, "refunded, never returned, 102 days")
+    order = s.sell(bands, d("2026-07-10"))
+    s.refund(order, d("2026-07-20"))
+    s.customer_return(order, d("2026-07-20") + 59 * DAY)
+    _add(s, "R07", "near_miss", order.order_id, note="the return arrived on day 59")
+    order = s.sell(honey, d("2026-07-15"))
+    s.refund(order, d("2026-07-25"))
+    s.reimburse(
+        d("2026-09-30"),
+        "CustomerReturn",
+        honey,
+        cash=1,
+        order_id=order.order_id,
+        per_unit=honey.price,
+    )
+    _add(s, "R07", "near_miss", order.order_id, note="already reimbursed under CustomerReturn")
+    order = s.sell(honey, d("2026-10-10"))
+    net = s.refund(order, d("2026-10-20"))
+    _add(s, "R07", "pending", order.order_id, 1, net, "refunded 26 days ago, not yet returned")
+
+
+def _r08(s: Seller) -> None:
+    board, pens = BY_SKU["KS-BOARD-BAMB"], BY_SKU["OF-PENS-12"]
+    s.ship_in("FBA15DEDUCT4", board, 30, 30, d("2026-09-16"), closed=d("2026-09-20"))
+    s.ledger_row(d("2026-10-05"), board, "Receipts", "FBA15DEDUCT4", -2, "SELLABLE", "")
+    _add(
+        s,
+        "R08",
+        "hit",
+        f"FBA15DEDUCT4/{board.fnsku}",
+        2,
+        board.cost * 2,
+        "2 received units taken back 15 days after closure",
+    )
+    s.ship_in("FBA15REST0R5", pens, 24, 24, d("2026-09-21"), closed=d("2026-09-25"))
+    s.ledger_row(d("2026-10-02"), pens, "Receipts", "FBA15REST0R5", -1, "SELLABLE", "")
+    s.ledger_row(d("2026-10-09"), pens, "Receipts", "FBA15REST0R5", 1, "SELLABLE", "")
+    _add(
+        s, "R08", "near_miss", f"FBA15REST0R5/{pens.fnsku}", note="deduction put back a week later"
+    )
+
+
+def _r09(s: Seller) -> None:
+    house, bowl, bed = BY_SKU["TY-DOLL-HOUSE"], BY_SKU["PT-BOWL-STEEL"], BY_SKU["PT-BED-MED"]
+    order = s.sell(house, d("2026-10-01"))
+    s.customer_return(order, d("2026-10-18"), disposition="DAMAGED", status="Disposed")
+    s.refund(order, d("2026-10-19"))
+    _add(
+        s,
+        "R09",
+        "hit",
+        f"{order.order_id}/{house.fnsku}",
+        1,
+        order.net_per_unit,
+        "return damaged in Amazon's warehouse",
+    )
+    order = s.sell(bowl, d("2026-09-20"))
+    s.customer_return(order, d("2026-10-02"), disposition="CARRIER_DAMAGED")
+    s.refund(order, d("2026-10-03"))
+    _add(
+        s,
+        "R09",
+        "hit",
+        f"{order.order_id}/{bowl.fnsku}",
+        1,
+        order.net_per_unit,
+        "return damaged by the carrier",
+    )
+    order = s.sell(bed, d("2026-09-10"))
+    s.customer_return(order, d("2026-09-24"), disposition="DAMAGED")
+    s.refund(order, d("2026-09-25"))
+    s.reimburse(
+        d("2026-10-20"),
+        "CustomerReturn",
+        bed,
+        cash=1,
+        order_id=order.order_id,
+        per_unit=order.net_per_unit,
+    )
+    _add(s, "R09", "near_miss", f"{order.order_id}/{bed.fnsku}", note="damaged return reimbursed")
+
+
+def _removals(s: Seller) -> None:
+    socks, cream = BY_SKU["AP-SOCKS-6PK"], BY_SKU["BT-CREAM-50"]
+    for day, product, kind, qty, reference in (
+        (d("2026-04-02"), socks, "Return", 5, "RMV-0000417"),
+        (d("2026-06-15"), cream, "Disposal", 3, "RMV-0000533"),
+    ):
+        done = day + 9 * DAY
+        s.removals.append(
+            [
+                day,
+                reference,
+                kind,
+                "Standard",
+                "Completed",
+                done,
+                product.sku,
+                product.fnsku,
+                "Sellable" if kind == "Return" else "Unsellable",
+                qty,
+                0,
+                qty if kind == "Disposal" else 0,
+                qty if kind == "Return" else 0,
+                0,
+                Decimal("0.97") * qty,
+                "USD",
+            ]
+        )
+        s.ledger_row(
+            done,
+            product,
+            "VendorReturns",
+            reference,
+            -qty,
+            "SELLABLE" if kind == "Return" else "CUSTOMER_DAMAGED",
+            "",
+        )
