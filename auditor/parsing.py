@@ -94,7 +94,10 @@ _DATE_ORDERS_MONTH_FIRST = [
 _TIMES = ["", " %H:%M:%S", " %H:%M", " %I:%M:%S %p", " %I:%M %p", " %H:%M:%S.%f"]
 
 # Strip a trailing time zone ("PDT", "UTC", "GMT-7", "+00:00", "-0700", "JST"), only after a time.
-_TZ_SQL = r"(\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:\s*[AaPp][Mm])?)\s*(?:Z|UTC|GMT|[A-Z]{2,5})?\s*(?:[+-]\d{1,2}(?::?\d{2})?)?$"
+_TZ_SQL = (
+    r"(\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:\s*[AaPp][Mm])?)"  # the time, kept
+    r"\s*(?:Z|UTC|GMT|[A-Z]{2,5})?\s*(?:[+-]\d{1,2}(?::?\d{2})?)?$"  # the zone, dropped
+)
 _TZ_PY = re.compile(_TZ_SQL)
 _ISO_T_SQL = r"^(\d{4}-\d\d-\d\d)T"
 

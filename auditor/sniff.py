@@ -82,8 +82,10 @@ def sniff(sample: bytes, name: str, encoding: str | None = None) -> Sniffed:
 
     `encoding` overrides detection (the user's --encoding)."""
     encoding = encoding or detect_encoding(sample)
-    if b"\x00" in sample and not encoding.startswith("utf-16"):
-        raise NotAReport(name)  # binary: a spreadsheet, a PDF, a database
+    if not encoding.startswith("utf-16"):
+        # Look for a header only in the text before any binary data; a report with garbage
+        # further down is still that report (and the loader refuses it, naming the line).
+        sample = sample.split(b"\x00", 1)[0]
     text = sample.decode(encoding, errors="replace")
     # Only \n ends a line here, as for DuckDB's reader; a title may hold other separators.
     lines = [line.rstrip("\r") for line in text.split("\n", HEADER_SEARCH_LINES)]

@@ -1,0 +1,92 @@
+"""A broken file is refused with one line naming its line and the fix; every other file loads,
+and nothing of the broken one is left behind."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.conftest import INPUTS, load, value, write
+
+HEADER = (
+    "return-date\torder-id\tsku\tasin\tfnsku\tproduct-name\tquantity\tfulfillment-center-id\t"
+    "detailed-disposition\treason\tstatus\tlicense-plate-number\tcustomer-comments\n"
+)
+GOOD = (
+    "2026-09-14T07:03:57+00:00\t111-1\tSKU\tB0\tX1\tMug\t1\tPHX7\tSELLABLE\tNO\t"
+    "Unit returned to inventory\tLPN{n}\t\n"
+)
+
+
+def returns_file(rows: int, tail: str = "") -> str:
+    return HEADER + "".join(GOOD.format(n=n) for n in range(rows)) + tail
+
+
+@pytest.mark.parametrize(
+    "content, line, words",
+    [
+        (returns_file(3, "2026-09-14T07:03:57+00:00\t111-9\tSKU\tB0"), 5, "cut short"),
+        (returns_file(2, GOOD.format(n=9).replace("\t\n", "\textra\tmore\n")), 4, "found 14"),
+        (returns_file(4, GOOD.format(n=9).replace("\t1\t", "\tone\t")), 6, "quantity value 'one'"),
+        (returns_file(1, GOOD.format(n=9).replace("2026-09-14", "2026-13-45")), 3, "return_date"),
+    ],
+    ids=["truncated-last-row", "too-many-columns", "text-in-a-number", "impossible-date"],
+)
+def test_malformed_file_is_refused_and_others_load(db, tmp_path, content, line, words):
+    write(tmp_path, "bad-returns.txt", content)
+    shutil.copy(INPUTS / "removals.txt", tmp_path / "removals.txt")
+    results = load(db, tmp_path)
+    bad = results["bad-returns.txt"]
+    assert bad.status == "error"
+    assert bad.message.startswith(f"line {line}: ")
+    assert words in bad.message
+    assert "\n" not in bad.message
+    assert results["removals.txt"].status == "loaded"
+    assert value(db, "SELECT count(*) FROM returns") == 0
+    assert value(db, "SELECT count(*) FROM files WHERE report = 'returns'") == 0
+
+
+def test_binary_garbage_inside_a_report_is_refused(db, tmp_path):
+    write(tmp_path, "r.txt", returns_file(2).encode() + b"\x00\x01\x02garbage\n" + GOOD.encode())
+    (result,) = load(db, tmp_path).values()
+    assert result.status == "error"
+    assert result.message.startswith("line 4: binary data")
+
+
+def test_file_that_is_not_a_report_is_listed_and_skipped(db, tmp_path):
+    write(tmp_path, "notes.txt", "buy more mugs\ncall the supplier\n")
+    write(tmp_path, "photo.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" * 50)
+    write(tmp_path, "empty.txt", "")
+    results = load(db, tmp_path)
+    assert {r.status for r in results.values()} == {"unknown"}
+    assert results["empty.txt"].message == "empty file; skipped"
+
+
+def test_header_only_file_loads_nothing(db, tmp_path):
+    write(tmp_path, "r.txt", HEADER)
+    (result,) = load(db, tmp_path).values()
+    assert (result.status, result.rows_new) == ("loaded", 0)
+
+
+def test_settlement_with_same_id_and_different_rows_is_a_conflict(db, tmp_path):
+    original = (INPUTS / "settlement_de_decimal_comma.txt").read_text()
+    write(tmp_path / "a", "s.txt", original)
+    load(db, tmp_path / "a")
+    write(tmp_path / "b", "s-again.txt", original.replace("-64,44", "-60,00"))
+    (result,) = load(db, tmp_path / "b").values()
+    assert result.status == "error"
+    assert "settlement 9912345678 is already loaded from s.txt with different rows" in (
+        result.message
+    )
+    assert value(db, "SELECT sum(amount) FROM settlement_lines") == value(
+        db, "SELECT total_amount FROM settlements"
+    )
+
+
+def test_blank_lines_keep_true_line_numbers(db, tmp_path):
+    write(tmp_path, "r.txt", HEADER + GOOD.format(n=1) + "\n\n" + GOOD.format(n=2))
+    (result,) = load(db, tmp_path).values()
+    assert result.rows_new == 2
+    lines = db.execute("SELECT _line FROM returns ORDER BY _line").fetchall()
+    assert lines == [(2,), (5,)]
