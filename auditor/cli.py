@@ -125,12 +125,13 @@ def print_summary(results: list[FileResult], console: Console) -> None:
             covered,
         )
     console.print(table)
+    # One line each, never wrapped: a seller may grep or paste them.
     for result in results:
         if result.status == "unknown":
-            console.print(f"skipped {result.name}: {result.message}", highlight=False)
+            click.echo(f"skipped {result.name}: {result.message}", err=True)
     for result in results:
         if result.status == "error":
-            console.print(f"[red]error[/red] {result.name}: {result.message}", highlight=False)
+            click.echo(f"error {result.name}: {result.message}", err=True)
 
 
 if __name__ == "__main__":

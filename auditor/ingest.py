@@ -278,7 +278,7 @@ def _read_raw(con: duckdb.DuckDBPyConnection, sniffed: Sniffed, path: Path) -> N
     ).fetchone()
     if rejected:
         line, kind, message = rejected
-        count = con.execute("SELECT count(*) FROM _rejects").fetchone()[0]
+        count = con.execute("SELECT count(DISTINCT line) FROM _rejects").fetchone()[0]
         more = f" (and {count - 1} more bad rows)" if count > 1 else ""
         raise LoadError(f"line {line}: {_explain(kind, message)}{more}")
 
@@ -286,23 +286,20 @@ def _read_raw(con: duckdb.DuckDBPyConnection, sniffed: Sniffed, path: Path) -> N
 def _explain(kind: str, message: str) -> str:
     found = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message or "")
     if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS") and found:
-        expected, got = found.groups()
-        cut = (
-            " — the row is cut short; was the download interrupted?"
-            if int(got) < int(expected)
-            else ""
-        )
+        expected, got = map(int, found.groups())
+        if got < expected:
+            return (
+                f"expected {expected} columns, found {got} — the row is cut short, was the "
+                "download interrupted? Download the report again (file not loaded)"
+            )
         return (
-            f"expected {expected} columns, found {got}{cut}; download the report again "
-            "(file not loaded)"
+            f"expected {expected} columns, found {got}; download the report again (file not loaded)"
         )
     if kind == "INVALID ENCODING":
         return (
             "bytes that are not UTF-8 text; re-save the file as UTF-8 or pass --encoding "
             "cp1252 (file not loaded)"
         )
-    if kind == "UNQUOTED VALUE" or kind == "INVALID UNICODE":
-        return f"{message.split('.')[0]}; download the report again (file not loaded)"
     return f"{(message or kind).split('.')[0]}; download the report again (file not loaded)"
 
 

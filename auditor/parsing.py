@@ -100,18 +100,11 @@ _TZ_SQL = (
 )
 _TZ_PY = re.compile(_TZ_SQL)
 _ISO_T_SQL = r"^(\d{4}-\d\d-\d\d)T"
+_MERIDIAN = re.compile(r"\b([ap])\.\s?m\.", re.I)
 
 
 def _quote(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
-
-
-def clean_date_text(value: str) -> str:
-    """The Python twin of `_clean_sql`, used on samples to choose a format."""
-    value = re.sub(_ISO_T_SQL, r"\1 ", value.strip())
-    value = re.sub(r"\b([ap])\.\s?m\.", lambda m: m.group(1).upper() + "M", value, flags=re.I)
-    value = _TZ_PY.sub(r"\1", value)
-    return _translate_months_py(value)
 
 
 def _translate_months_py(value: str) -> str:
@@ -129,7 +122,8 @@ def _needs_months(samples: list[str]) -> bool:
 
 
 def _clean_sql(col: str, samples: list[str]) -> str:
-    """SQL that normalises date text the way `clean_date_text` does, doing only what's needed."""
+    """SQL that normalises date text (ISO `T`, a.m./p.m., time zone, localized month names),
+    doing only the steps the samples show are needed."""
     expr = f"trim({col})"
     if any(re.match(_ISO_T_SQL, s.strip()) for s in samples):
         expr = f"regexp_replace({expr}, {_quote(_ISO_T_SQL)}, '\\1 ')"
@@ -138,7 +132,8 @@ def _clean_sql(col: str, samples: list[str]) -> str:
             f"regexp_replace(regexp_replace({expr}, '\\b[aA]\\.\\s?[mM]\\.', 'AM', 'g'),"
             f" '\\b[pP]\\.\\s?[mM]\\.', 'PM', 'g')"
         )
-    if any(_TZ_PY.search(s.strip()) and _TZ_PY.sub(r"\1", s.strip()) != s.strip() for s in samples):
+    meridian = [_MERIDIAN.sub(lambda m: m.group(1).upper() + "M", s.strip()) for s in samples]
+    if any(_TZ_PY.sub(r"\1", s) != s for s in meridian):
         expr = f"regexp_replace({expr}, {_quote(_TZ_SQL)}, '\\1')"
     if _needs_months(samples):
         # Longest names first so "mars" is not caught as "mar".

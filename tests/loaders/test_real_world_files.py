@@ -1,4 +1,4 @@
-"""Every awkward real-world file in tests/inputs loads into the right table with the right values."""
+"""Every awkward real-world file in tests/inputs loads into the right table, right values."""
 
 from __future__ import annotations
 

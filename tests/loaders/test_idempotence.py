@@ -1,0 +1,199 @@
+"""Loading is idempotent and order-independent: the same file twice, overlapping downloads and
+any order of files give the same tables (RULEBOOK §1 "multiset max" for the ledger)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections import Counter
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from auditor.samples.writers import LEDGER_HEADER, ledger_date, ledger_datetime, write_flat
+from auditor.store import connect
+from tests.conftest import INPUTS, load, value
+
+DAY0 = dt.date(2026, 7, 1)
+LEDGER_CONTENT = (
+    "date, fnsku, event_type, reference_id, quantity, reason, disposition, date_and_time"
+)
+
+
+def ledger_rows(events):
+    for day, fnsku, qty, reason in events:
+        date = DAY0 + dt.timedelta(days=day)
+        yield [
+            ledger_date(date),
+            fnsku,
+            "B0X",
+            "SKU-" + fnsku,
+            "Mug",
+            "Adjustments",
+            f"R{day}",
+            qty,
+            "PHX7",
+            "SELLABLE",
+            reason,
+            "US",
+            "0",
+            str(qty),
+            ledger_datetime(date),
+        ]
+
+
+def ledger_table(con) -> Counter:
+    return Counter(con.execute(f"SELECT {LEDGER_CONTENT} FROM ledger").fetchall())
+
+
+event = st.tuples(
+    st.integers(0, 6),
+    st.sampled_from(["X1", "X2"]),
+    st.sampled_from([-1, 1, -2]),
+    st.sampled_from(["M", "F"]),
+)
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    events=st.lists(event, max_size=25),
+    ranges=st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)), min_size=1, max_size=4),
+    order=st.randoms(use_true_random=False),
+)
+def test_overlapping_ledger_downloads_merge_to_each_day_once(
+    tmp_path_factory, events, ranges, order
+):
+    events = sorted(events)
+    folder = tmp_path_factory.mktemp("downloads")
+    covered = set()
+    for n, (a, b) in enumerate(ranges):
+        first, last = min(a, b), max(a, b)
+        covered |= set(range(first, last + 1))
+        in_range = [e for e in events if first <= e[0] <= last]
+        write_flat(folder / f"ledger-{n}.txt", LEDGER_HEADER, ledger_rows(in_range), quote_all=True)
+    expected = Counter()
+    for day, fnsku, qty, reason in events:
+        if day in covered:
+            date = DAY0 + dt.timedelta(days=day)
+            expected[
+                (
+                    date,
+                    fnsku,
+                    "Adjustments",
+                    f"R{day}",
+                    qty,
+                    reason,
+                    "SELLABLE",
+                    dt.datetime.combine(date, dt.time()),
+                )
+            ] += 1
+
+    files = sorted(folder.iterdir())
+    order.shuffle(files)
+    con = connect(tmp_path_factory.mktemp("db") / "seller.duckdb")
+    try:
+        for path in files:  # one at a time, in a random order
+            target = tmp_path_factory.mktemp("one")
+            shutil.copy(path, target / path.name)
+            load(con, target)
+        assert ledger_table(con) == expected
+        again = load(con, folder)  # everything again: nothing new
+        assert sum(r.rows_new for r in again.values()) == 0
+        assert ledger_table(con) == expected
+    finally:
+        con.close()
+
+
+def test_same_file_twice_changes_nothing(db, tmp_path):
+    for name in ("returns_cp1252.txt", "reimbursements_web_download.csv", "date_range_de.csv"):
+        shutil.copy(INPUTS / name, tmp_path / name)
+    first = load(db, tmp_path)
+    tables = {
+        t: value(db, f"SELECT count(*) FROM {t}")
+        for t in ("raw_returns", "raw_reimbursements", "raw_transactions", "files")
+    }
+    second = load(db, tmp_path)
+    assert all(r.status == "present" for r in second.values())
+    assert [r.rows_present for r in second.values()] == [r.rows_new for r in first.values()]
+    assert tables == {t: value(db, f"SELECT count(*) FROM {t}") for t in tables}
+
+
+def test_a_copy_with_other_bytes_adds_no_keyed_rows(db, tmp_path):
+    original = (INPUTS / "reimbursements_web_download.csv").read_text()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "r.csv").write_text(original)
+    # The same rows re-downloaded with different line endings: a new file, no new rows.
+    (tmp_path / "a" / "r2.csv").write_bytes(original.replace("\r\n", "\n").encode())
+    results = load(db, tmp_path / "a")
+    assert sorted((r.rows_new, r.rows_present) for r in results.values()) == [(0, 3), (3, 0)]
+    assert value(db, "SELECT count(*) FROM reimbursement_events") == 3
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(order=st.permutations(sorted(p.name for p in INPUTS.iterdir() if p.name != "expected.json")))
+def test_file_order_does_not_change_the_tables(tmp_path_factory, order):
+    con = connect(tmp_path_factory.mktemp("db") / "seller.duckdb")
+    try:
+        for name in order:
+            folder = tmp_path_factory.mktemp("one")
+            shutil.copy(INPUTS / name, folder / name)
+            load(con, folder)
+        snapshot = {
+            table: sorted(
+                map(
+                    repr,
+                    con.execute(
+                        f"SELECT * EXCLUDE (_file_id, _key, _occurrence) FROM {table}"
+                    ).fetchall(),
+                )
+            )
+            for table in (
+                "raw_ledger",
+                "raw_returns",
+                "raw_reimbursements",
+                "raw_settlement",
+                "raw_transactions",
+                "raw_catalog",
+                "raw_fee_preview",
+            )
+        }
+    finally:
+        con.close()
+    reference = _reference_snapshot(tmp_path_factory)
+    assert snapshot == reference
+
+
+_REFERENCE: dict = {}
+
+
+def _reference_snapshot(tmp_path_factory):
+    if not _REFERENCE:
+        con = connect(tmp_path_factory.mktemp("ref") / "seller.duckdb")
+        load(con, INPUTS)
+        _REFERENCE.update(
+            {
+                table: sorted(
+                    map(
+                        repr,
+                        con.execute(
+                            f"SELECT * EXCLUDE (_file_id, _key, _occurrence) FROM {table}"
+                        ).fetchall(),
+                    )
+                )
+                for table in (
+                    "raw_ledger",
+                    "raw_returns",
+                    "raw_reimbursements",
+                    "raw_settlement",
+                    "raw_transactions",
+                    "raw_catalog",
+                    "raw_fee_preview",
+                )
+            }
+        )
+        con.close()
+    return _REFERENCE
