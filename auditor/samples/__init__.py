@@ -52,22 +52,24 @@ def _write_ledger(s: Seller, out: Path) -> None:
                 yield [w.ledger_date(r[0]), *r[1:], w.ledger_datetime(r[0])]
 
     # Two downloads whose ranges overlap by a month, as sellers really have them.
+    first_end = START + dt.timedelta(days=227)
+    second_start = first_end - dt.timedelta(days=29)
     w.write_flat(
-        out / "ledger" / "ledger-2025-11-15_2026-06-30.txt",
+        out / "ledger" / f"ledger-{START}_{first_end}.txt",
         w.LEDGER_HEADER,
-        formatted(START, dt.date(2026, 6, 30)),
+        formatted(START, first_end),
         quote_all=True,
     )
     w.write_flat(
-        out / "ledger" / "ledger-2026-06-01_2026-11-14.txt",
+        out / "ledger" / f"ledger-{second_start}_{AS_OF - dt.timedelta(days=1)}.txt",
         w.LEDGER_HEADER,
-        formatted(dt.date(2026, 6, 1), AS_OF - dt.timedelta(days=1)),
+        formatted(second_start, AS_OF - dt.timedelta(days=1)),
         quote_all=True,
     )
     # The legacy adjustments report, from before the ledger download starts.
     legacy = [
         [
-            dt.datetime(2025, 10, 3, 8, 12, 40),
+            dt.datetime.combine(START - dt.timedelta(days=43), dt.time(8, 12, 40)),
             "71002834411",
             PRODUCTS[4].fnsku,
             PRODUCTS[4].sku,
@@ -78,7 +80,7 @@ def _write_ledger(s: Seller, out: Path) -> None:
             "SELLABLE",
         ],
         [
-            dt.datetime(2025, 10, 9, 17, 2, 5),
+            dt.datetime.combine(START - dt.timedelta(days=37), dt.time(17, 2, 5)),
             "71002869125",
             PRODUCTS[4].fnsku,
             PRODUCTS[4].sku,
@@ -90,7 +92,7 @@ def _write_ledger(s: Seller, out: Path) -> None:
         ],
     ]
     w.write_flat(
-        out / "adjustments-2025-10.txt",
+        out / f"adjustments-{START - dt.timedelta(days=45):%Y-%m}.txt",
         w.ADJUSTMENTS_HEADER,
         ([w.iso_utc(r[0]), *r[1:]] for r in legacy),
     )
@@ -236,10 +238,12 @@ def _write_simple(s: Seller, out: Path) -> None:
 
 
 def _write_transactions(s: Seller, out: Path) -> None:
-    """October 2026 as a Date Range report: one row per order, refund or reimbursement."""
+    """The last full month as a Date Range report: one row per order, refund or reimbursement."""
+    last = AS_OF.replace(day=1) - dt.timedelta(days=1)
+    first = last.replace(day=1)
     grouped: dict[tuple, dict] = {}
     for line in s.lines:
-        if not dt.date(2026, 10, 1) <= line["posted"].date() <= dt.date(2026, 10, 31):
+        if not first <= line["posted"].date() <= last:
             continue
         kind = {"Order": "Order", "Refund": "Refund"}.get(line["transaction_type"], "Adjustment")
         key = (line["posted"], kind, line["order_id"] or "", line["sku"] or "")
@@ -305,7 +309,7 @@ def _write_transactions(s: Seller, out: Path) -> None:
             ]
         )
     w.write_csv(
-        out / "2026Oct-MonthlyTransaction.csv",
+        out / f"{first:%Y%b}-MonthlyTransaction.csv",
         w.TRANSACTIONS_HEADER,
         rows,
         preamble=w.TRANSACTIONS_PREAMBLE,
@@ -313,11 +317,12 @@ def _write_transactions(s: Seller, out: Path) -> None:
 
 
 def _write_fee_preview(s: Seller, out: Path) -> None:
-    for snapshot in ("2026-06-01", "2026-11-01"):
+    early, late = (str(AS_OF - dt.timedelta(days=n)) for n in (228, 14))
+    for snapshot in (early, late):
         rows = []
         for p in PRODUCTS:
             dims = p.dims
-            if p.sku == "KS-SPAT-SIL" and snapshot == "2026-11-01":
+            if p.sku == "KS-SPAT-SIL" and snapshot == late:
                 dims = SPATULA_MEASURED
             unit = Unit.of(*dims, "in", p.weight_oz, "oz")
             tier, fee = s.card.fulfilment_fee(unit, p.price)

@@ -12,8 +12,10 @@ from decimal import Decimal
 from auditor.fees import Unit, load_rate_card, load_referral_schedule, money
 from auditor.samples.catalog import Product
 
-AS_OF = dt.date(2026, 11, 15)
-START = dt.date(2025, 11, 15)
+# The audit date of the samples. The year ends inside the US fee card of 2024-02-05 - 2026-01-14,
+# the newest card the project ships, so R01 can check every fee in it.
+AS_OF = dt.date(2026, 1, 15)
+START = AS_OF - dt.timedelta(days=365)
 SETTLEMENT_DAYS = 14
 FC = ["PHX7", "ONT8", "MDW2", "BFI4", "TEB9"]
 LEDGER_DISPOSITION = {

@@ -14,8 +14,8 @@ from auditor.samples.catalog import BY_SKU, PRODUCTS, Product
 from auditor.samples.seller import AS_OF, START, Plant, Seller
 
 DAY = dt.timedelta(days=1)
-SPATULA_OVERCHARGE_FROM = dt.date(2026, 6, 1)
-SERUM_OVERCHARGE_FROM = dt.date(2026, 9, 1)
+SPATULA_OVERCHARGE_FROM = dt.date(2025, 8, 1)
+SERUM_OVERCHARGE_FROM = dt.date(2025, 11, 1)
 SPATULA_MEASURED = (Decimal("12"), Decimal("2.5"), Decimal("1.1"))  # Amazon's wrong measurement
 
 
@@ -129,7 +129,7 @@ def _r01(s: Seller) -> None:
         None,
         None,
         "true package 12x2.5x0.6 in, 4.8 oz is small standard ($3.24); charged the large "
-        "standard $3.90 since 2026-06-01 after Amazon measured 1.1 in",
+        f"standard $3.90 since {SPATULA_OVERCHARGE_FROM} after Amazon measured 1.1 in",
     )
     _add(
         s,
@@ -150,7 +150,7 @@ def _r10(s: Seller) -> None:
         "BT-SERUM-30",
         None,
         None,
-        "Beauty at $9.49 is 8% ($0.76); charged 15% ($1.42) since 2026-09-01",
+        f"Beauty at $9.49 is 8% ($0.76); charged 15% ($1.42) since {SERUM_OVERCHARGE_FROM}",
     )
     _add(
         s,
@@ -176,10 +176,10 @@ def _r02(s: Seller) -> None:
     towel, puzzle, bottle = BY_SKU["HM-TOWEL-SET"], BY_SKU["TY-PUZZLE-500"], BY_SKU["SP-BOTTLE-1L"]
     leash, planner, bib = BY_SKU["PT-LEASH-6FT"], BY_SKU["OF-PLANNER-A5"], BY_SKU["BB-BIB-3PK"]
     cable, tea, vase = BY_SKU["EL-CABLE-USBC"], BY_SKU["GR-TEA-20"], BY_SKU["HM-VASE-LG"]
-    s.adjust(d("2026-10-20"), towel, -3, "M")
+    s.adjust(d("2025-12-20"), towel, -3, "M")
     _add(s, "R02", "hit", towel.fnsku, 3, towel.cost * 3, "3 lost, never found or reimbursed")
-    s.adjust(d("2026-09-25"), puzzle, -2, "E")
-    s.reimburse(d("2026-10-20"), "Damaged_Warehouse", puzzle, cash=1)
+    s.adjust(d("2025-11-25"), puzzle, -2, "E")
+    s.reimburse(d("2025-12-20"), "Damaged_Warehouse", puzzle, cash=1)
     _add(
         s,
         "R02",
@@ -187,18 +187,18 @@ def _r02(s: Seller) -> None:
         puzzle.fnsku,
         1,
         puzzle.cost,
-        "2 damaged, 1 reimbursed: 1 left, deadline 2026-11-24 (expiring)",
+        "2 damaged, 1 reimbursed: 1 left, 9 days before its deadline (expiring)",
     )
-    s.adjust(d("2026-09-10"), bottle, -1, "M")
-    s.adjust(d("2026-09-17"), bottle, 1, "F")
+    s.adjust(d("2025-11-10"), bottle, -1, "M")
+    s.adjust(d("2025-11-17"), bottle, 1, "F")
     _add(s, "R02", "near_miss", bottle.fnsku, note="lost, found a week later")
-    s.adjust(d("2026-10-05"), leash, -2, "M")
-    s.reimburse(d("2026-10-19"), "Lost_Warehouse", leash, cash=1, inventory=1)
+    s.adjust(d("2025-12-05"), leash, -2, "M")
+    s.reimburse(d("2025-12-19"), "Lost_Warehouse", leash, cash=1, inventory=1)
     _add(s, "R02", "near_miss", leash.fnsku, note="2 lost, reimbursed 1 in cash, 1 in inventory")
-    s.adjust(d("2026-10-08"), planner, -1, "M")
-    paid = s.reimburse(d("2026-10-15"), "Lost_Warehouse", planner, cash=1)
+    s.adjust(d("2025-12-08"), planner, -1, "M")
+    paid = s.reimburse(d("2025-12-15"), "Lost_Warehouse", planner, cash=1)
     s.reimburse(
-        d("2026-10-30"),
+        d("2025-12-30"),
         "Reimbursement_Reversal",
         planner,
         cash=-1,
@@ -214,22 +214,22 @@ def _r02(s: Seller) -> None:
         planner.cost,
         "lost, reimbursed, reimbursement reversed: the claim comes back",
     )
-    s.adjust(d("2026-10-11"), bib, -1, "H", "CUSTOMER_DAMAGED")
-    s.adjust(d("2026-10-12"), bib, -1, "7", "EXPIRED")
+    s.adjust(d("2025-12-11"), bib, -1, "H", "CUSTOMER_DAMAGED")
+    s.adjust(d("2025-12-12"), bib, -1, "7", "EXPIRED")
     _add(s, "R02", "near_miss", bib.fnsku, note="customer damaged (H) and expired (7)")
-    s.adjust(d("2026-07-01"), cable, -2, "M")
-    _add(s, "R02", "expired", cable.fnsku, 2, cable.cost * 2, "lost 2026-07-01, window closed")
-    s.adjust(d("2026-10-25"), tea, -1, "5")
+    s.adjust(d("2025-08-31"), cable, -2, "M")
+    _add(s, "R02", "expired", cable.fnsku, 2, cable.cost * 2, "lost 198 days before the audit, window closed")
+    s.adjust(d("2025-12-25"), tea, -1, "5")
     _add(s, "R02", "hit", tea.fnsku, 1, None, "no catalog cost: valued at median net proceeds")
-    s.adjust(d("2026-11-01"), vase, -1, "M")
+    s.adjust(d("2026-01-01"), vase, -1, "M")
     _add(s, "R02", "hit", vase.fnsku, 1, None, "no cost and never sold: valuation unknown")
 
 
 def _r03(s: Seller) -> None:
     blocks, knife = BY_SKU["TY-BLOCKS-100"], BY_SKU["KS-KNIFE-8IN"]
-    order = s.sell(blocks, d("2026-08-05"), qty=2)
-    s.customer_return(order, d("2026-08-18"), units=1)
-    s.refund(order, d("2026-08-20"), units=2)
+    order = s.sell(blocks, d("2025-10-05"), qty=2)
+    s.customer_return(order, d("2025-10-18"), units=1)
+    s.refund(order, d("2025-10-20"), units=2)
     _add(
         s,
         "R03",
@@ -239,13 +239,13 @@ def _r03(s: Seller) -> None:
         blocks.price,
         "refunded 2 units, 1 came back, 87 days since the refund",
     )
-    order = s.sell(knife, d("2026-09-20"))
-    s.customer_return(order, d("2026-09-29"))
-    s.refund(order, d("2026-10-01"), principal=Decimal("39.99"))
+    order = s.sell(knife, d("2025-11-20"))
+    s.customer_return(order, d("2025-11-29"))
+    s.refund(order, d("2025-12-01"), principal=Decimal("39.99"))
     _add(s, "R03", "hit", order.order_id, None, Decimal("5.00"), "refunded $39.99 on a $34.99 sale")
-    order = s.sell(blocks, d("2026-10-01"), qty=2)
-    s.customer_return(order, d("2026-10-10"), units=1)
-    s.refund(order, d("2026-10-12"), units=2)
+    order = s.sell(blocks, d("2025-12-01"), qty=2)
+    s.customer_return(order, d("2025-12-10"), units=1)
+    s.refund(order, d("2025-12-12"), units=2)
     _add(
         s,
         "R03",
@@ -255,11 +255,11 @@ def _r03(s: Seller) -> None:
         blocks.price,
         "refunded 2, 1 returned, only 34 days since the refund",
     )
-    order = s.sell(blocks, d("2026-07-01"), qty=2)
-    s.customer_return(order, d("2026-07-10"), units=1)
-    s.refund(order, d("2026-07-12"), units=2)
+    order = s.sell(blocks, d("2025-08-31"), qty=2)
+    s.customer_return(order, d("2025-09-09"), units=1)
+    s.refund(order, d("2025-09-11"), units=2)
     s.reimburse(
-        d("2026-09-15"),
+        d("2025-11-15"),
         "CustomerReturn",
         blocks,
         cash=1,
@@ -271,8 +271,8 @@ def _r03(s: Seller) -> None:
 
 def _r04(s: Seller) -> None:
     mat, bands, socks = BY_SKU["SP-YOGA-MAT"], BY_SKU["SP-BANDS-SET"], BY_SKU["AP-SOCKS-6PK"]
-    s.ship_in("FBA15HKSH0RT", mat, 60, 56, d("2026-10-21"), closed=d("2026-10-25"))
-    s.reimburse(d("2026-11-05"), "Lost_Inbound", mat, cash=1, order_id="FBA15HKSH0RT")
+    s.ship_in("FBA15HKSH0RT", mat, 60, 56, d("2025-12-21"), closed=d("2025-12-25"))
+    s.reimburse(d("2026-01-05"), "Lost_Inbound", mat, cash=1, order_id="FBA15HKSH0RT")
     _add(
         s,
         "R04",
@@ -282,18 +282,18 @@ def _r04(s: Seller) -> None:
         mat.cost * 3,
         "shipped 60, received 56, 1 reimbursed",
     )
-    s.ship_in("FBA15RCV1NG2", bands, 40, 35, d("2026-11-08"), status="RECEIVING")
+    s.ship_in("FBA15RCV1NG2", bands, 40, 35, d("2026-01-08"), status="RECEIVING")
     _add(s, "R04", "near_miss", f"FBA15RCV1NG2/{bands.fnsku}", note="shipment still RECEIVING")
-    s.ship_in("FBA15PA1DUP3", socks, 50, 48, d("2026-10-02"), closed=d("2026-10-06"))
-    s.reimburse(d("2026-10-28"), "Lost_Inbound", socks, cash=2, order_id="FBA15PA1DUP3")
+    s.ship_in("FBA15PA1DUP3", socks, 50, 48, d("2025-12-02"), closed=d("2025-12-06"))
+    s.reimburse(d("2025-12-28"), "Lost_Inbound", socks, cash=2, order_id="FBA15PA1DUP3")
     _add(s, "R04", "near_miss", f"FBA15PA1DUP3/{socks.fnsku}", note="shortage reimbursed")
 
 
 def _r05(s: Seller) -> None:
     mug = BY_SKU["HM-MUG-2PK"]
-    order = s.sell(mug, d("2026-09-28"))
-    s.customer_return(order, d("2026-10-10"), restocked_after=None)
-    s.refund(order, d("2026-10-11"))
+    order = s.sell(mug, d("2025-11-28"))
+    s.customer_return(order, d("2025-12-10"), restocked_after=None)
+    s.refund(order, d("2025-12-11"))
     _add(
         s,
         "R05",
@@ -303,9 +303,9 @@ def _r05(s: Seller) -> None:
         order.net_per_unit,
         "returned to inventory per the returns report; the ledger never added it back",
     )
-    order = s.sell(mug, d("2026-09-30"))
-    s.customer_return(order, d("2026-10-12"), restocked_after=18)
-    s.refund(order, d("2026-10-13"))
+    order = s.sell(mug, d("2025-11-30"))
+    s.customer_return(order, d("2025-12-12"), restocked_after=18)
+    s.refund(order, d("2025-12-13"))
     _add(
         s,
         "R05",
@@ -317,11 +317,11 @@ def _r05(s: Seller) -> None:
 
 def _r06(s: Seller) -> None:
     phones = BY_SKU["EL-HEADPH-BT"]
-    order = s.sell(phones, d("2026-09-05"))
+    order = s.sell(phones, d("2025-11-05"))
     s.customer_return(
-        order, d("2026-09-20"), disposition="CUSTOMER_DAMAGED", reason="DAMAGED_BY_CUSTOMER"
+        order, d("2025-11-20"), disposition="CUSTOMER_DAMAGED", reason="DAMAGED_BY_CUSTOMER"
     )
-    s.refund(order, d("2026-09-22"))
+    s.refund(order, d("2025-11-22"))
     _add(
         s,
         "R06",
@@ -331,27 +331,27 @@ def _r06(s: Seller) -> None:
         money(phones.price * Decimal("0.20")),
         "customer-damaged return refunded in full, no restocking fee credited",
     )
-    order = s.sell(phones, d("2026-09-07"))
+    order = s.sell(phones, d("2025-11-07"))
     s.customer_return(
-        order, d("2026-09-21"), disposition="CUSTOMER_DAMAGED", reason="DAMAGED_BY_CUSTOMER"
+        order, d("2025-11-21"), disposition="CUSTOMER_DAMAGED", reason="DAMAGED_BY_CUSTOMER"
     )
-    s.refund(order, d("2026-09-23"), restocking=money(phones.price * Decimal("0.20")))
+    s.refund(order, d("2025-11-23"), restocking=money(phones.price * Decimal("0.20")))
     _add(s, "R06", "near_miss", order.order_id, note="restocking fee credited")
 
 
 def _r07(s: Seller) -> None:
     bands, honey = BY_SKU["SP-BANDS-SET"], BY_SKU["GR-HONEY-500"]
-    order = s.sell(bands, d("2026-07-28"))
-    net = s.refund(order, d("2026-08-05"))
+    order = s.sell(bands, d("2025-09-27"))
+    net = s.refund(order, d("2025-10-05"))
     _add(s, "R07", "hit", order.order_id, 1, net, "refunded, never returned, 102 days")
-    order = s.sell(bands, d("2026-07-10"))
-    s.refund(order, d("2026-07-20"))
-    s.customer_return(order, d("2026-07-20") + 59 * DAY)
+    order = s.sell(bands, d("2025-09-09"))
+    s.refund(order, d("2025-09-19"))
+    s.customer_return(order, d("2025-09-19") + 59 * DAY)
     _add(s, "R07", "near_miss", order.order_id, note="the return arrived on day 59")
-    order = s.sell(honey, d("2026-07-15"))
-    s.refund(order, d("2026-07-25"))
+    order = s.sell(honey, d("2025-09-14"))
+    s.refund(order, d("2025-09-24"))
     s.reimburse(
-        d("2026-09-30"),
+        d("2025-11-30"),
         "CustomerReturn",
         honey,
         cash=1,
@@ -359,15 +359,15 @@ def _r07(s: Seller) -> None:
         per_unit=honey.price,
     )
     _add(s, "R07", "near_miss", order.order_id, note="already reimbursed under CustomerReturn")
-    order = s.sell(honey, d("2026-10-10"))
-    net = s.refund(order, d("2026-10-20"))
+    order = s.sell(honey, d("2025-12-10"))
+    net = s.refund(order, d("2025-12-20"))
     _add(s, "R07", "pending", order.order_id, 1, net, "refunded 26 days ago, not yet returned")
 
 
 def _r08(s: Seller) -> None:
     board, pens = BY_SKU["KS-BOARD-BAMB"], BY_SKU["OF-PENS-12"]
-    s.ship_in("FBA15DEDUCT4", board, 30, 30, d("2026-09-16"), closed=d("2026-09-20"))
-    s.ledger_row(d("2026-10-05"), board, "Receipts", "FBA15DEDUCT4", -2, "SELLABLE", "")
+    s.ship_in("FBA15DEDUCT4", board, 30, 30, d("2025-11-16"), closed=d("2025-11-20"))
+    s.ledger_row(d("2025-12-05"), board, "Receipts", "FBA15DEDUCT4", -2, "SELLABLE", "")
     _add(
         s,
         "R08",
@@ -377,9 +377,9 @@ def _r08(s: Seller) -> None:
         board.cost * 2,
         "2 received units taken back 15 days after closure",
     )
-    s.ship_in("FBA15REST0R5", pens, 24, 24, d("2026-09-21"), closed=d("2026-09-25"))
-    s.ledger_row(d("2026-10-02"), pens, "Receipts", "FBA15REST0R5", -1, "SELLABLE", "")
-    s.ledger_row(d("2026-10-09"), pens, "Receipts", "FBA15REST0R5", 1, "SELLABLE", "")
+    s.ship_in("FBA15REST0R5", pens, 24, 24, d("2025-11-21"), closed=d("2025-11-25"))
+    s.ledger_row(d("2025-12-02"), pens, "Receipts", "FBA15REST0R5", -1, "SELLABLE", "")
+    s.ledger_row(d("2025-12-09"), pens, "Receipts", "FBA15REST0R5", 1, "SELLABLE", "")
     _add(
         s, "R08", "near_miss", f"FBA15REST0R5/{pens.fnsku}", note="deduction put back a week later"
     )
@@ -387,9 +387,9 @@ def _r08(s: Seller) -> None:
 
 def _r09(s: Seller) -> None:
     house, bowl, bed = BY_SKU["TY-DOLL-HOUSE"], BY_SKU["PT-BOWL-STEEL"], BY_SKU["PT-BED-MED"]
-    order = s.sell(house, d("2026-10-01"))
-    s.customer_return(order, d("2026-10-18"), disposition="DAMAGED", status="Disposed")
-    s.refund(order, d("2026-10-19"))
+    order = s.sell(house, d("2025-12-01"))
+    s.customer_return(order, d("2025-12-18"), disposition="DAMAGED", status="Disposed")
+    s.refund(order, d("2025-12-19"))
     _add(
         s,
         "R09",
@@ -399,9 +399,9 @@ def _r09(s: Seller) -> None:
         order.net_per_unit,
         "return damaged in Amazon's warehouse",
     )
-    order = s.sell(bowl, d("2026-09-20"))
-    s.customer_return(order, d("2026-10-02"), disposition="CARRIER_DAMAGED")
-    s.refund(order, d("2026-10-03"))
+    order = s.sell(bowl, d("2025-11-20"))
+    s.customer_return(order, d("2025-12-02"), disposition="CARRIER_DAMAGED")
+    s.refund(order, d("2025-12-03"))
     _add(
         s,
         "R09",
@@ -411,11 +411,11 @@ def _r09(s: Seller) -> None:
         order.net_per_unit,
         "return damaged by the carrier",
     )
-    order = s.sell(bed, d("2026-09-10"))
-    s.customer_return(order, d("2026-09-24"), disposition="DAMAGED")
-    s.refund(order, d("2026-09-25"))
+    order = s.sell(bed, d("2025-11-10"))
+    s.customer_return(order, d("2025-11-24"), disposition="DAMAGED")
+    s.refund(order, d("2025-11-25"))
     s.reimburse(
-        d("2026-10-20"),
+        d("2025-12-20"),
         "CustomerReturn",
         bed,
         cash=1,
@@ -428,8 +428,8 @@ def _r09(s: Seller) -> None:
 def _removals(s: Seller) -> None:
     socks, cream = BY_SKU["AP-SOCKS-6PK"], BY_SKU["BT-CREAM-50"]
     for day, product, kind, qty, reference in (
-        (d("2026-04-02"), socks, "Return", 5, "RMV-0000417"),
-        (d("2026-06-15"), cream, "Disposal", 3, "RMV-0000533"),
+        (d("2025-06-02"), socks, "Return", 5, "RMV-0000417"),
+        (d("2025-08-15"), cream, "Disposal", 3, "RMV-0000533"),
     ):
         done = day + 9 * DAY
         s.removals.append(
