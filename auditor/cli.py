@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections import defaultdict
+from decimal import Decimal
 from pathlib import Path
 
 import click
@@ -11,9 +13,12 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from auditor.audit import Audit, run_audit
+from auditor.findings import CLAIMABLE, write_csv
 from auditor.ingest import FileResult, ingest
 from auditor.reports import REPORTS
 from auditor.store import DEFAULT_DB, DatabaseInUse, connect
+from rules.registry import BY_CODE, RULES
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -65,33 +70,41 @@ def ingest_command(reports_dir: Path, db_path: Path, encoding: str | None) -> No
         sys.exit(1)
 
 
-def load_reports(reports_dir: Path, db_path: Path, encoding: str | None) -> list[FileResult]:
-    console = Console(stderr=True)
+def open_db(db_path: Path):
     try:
-        con = connect(db_path)
+        return connect(db_path)
     except DatabaseInUse as error:
         raise click.ClickException(str(error)) from None
+
+
+def load_reports(reports_dir: Path, db_path: Path, encoding: str | None) -> list[FileResult]:
+    con = open_db(db_path)
     try:
-        total = sum(p.stat().st_size for p in _files(reports_dir))
-        with Progress(
-            TextColumn("[bold]loading"),
-            BarColumn(),
-            TextColumn("{task.percentage:>3.0f}%"),
-            TimeElapsedColumn(),
-            TextColumn("{task.description}"),
-            console=console,
-            transient=True,
-            disable=not console.is_terminal,
-        ) as bar:
-            task = bar.add_task("", total=total or 1)
-            results = ingest(
-                con,
-                reports_dir,
-                progress=lambda name, size: bar.update(task, advance=size, description=name),
-                encoding=encoding,
-            )
+        return load_into(con, reports_dir, encoding)
     finally:
         con.close()
+
+
+def load_into(con, reports_dir: Path, encoding: str | None) -> list[FileResult]:
+    console = Console(stderr=True)
+    total = sum(p.stat().st_size for p in _files(reports_dir))
+    with Progress(
+        TextColumn("[bold]loading"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as bar:
+        task = bar.add_task("", total=total or 1)
+        results = ingest(
+            con,
+            reports_dir,
+            progress=lambda name, size: bar.update(task, advance=size, description=name),
+            encoding=encoding,
+        )
     print_summary(results, Console())
     return results
 
@@ -132,6 +145,127 @@ def print_summary(results: list[FileResult], console: Console) -> None:
     for result in results:
         if result.status == "error":
             click.echo(f"error {result.name}: {result.message}", err=True)
+
+
+def _as_of(ctx, param, value):
+    return value.date() if value else dt.date.today()
+
+
+@main.command(name="run")
+@reports_argument
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    callback=_as_of,
+    help="Audit as of this day (default today); later events are not seen.",
+)
+@db_option
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder for findings.csv.",
+)
+@click.option(
+    "--rates",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Your own FBA fee card (TOML, like auditor/data/us_fba_2024-02-05.toml).",
+)
+@click.option(
+    "--referral",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Your own referral fee schedule (TOML).",
+)
+@encoding_option
+def run_command(reports_dir, as_of, db_path, out_dir, rates, referral, encoding) -> None:
+    """Load what is new in REPORTS_DIR, run every rule and write findings.csv.
+
+    \b
+    Example:
+        fba-audit run ~/Downloads/amazon-2026-10 --as-of 2026-11-01 --db acme.duckdb
+    """
+    con = open_db(db_path)
+    try:
+        results = load_into(con, reports_dir, encoding)
+        audit = run_audit(con, as_of, rates, referral)
+    finally:
+        con.close()
+    write_csv(audit.findings, out_dir / "findings.csv")
+    print_audit(audit, Console())
+    click.echo(f"wrote {out_dir / 'findings.csv'}")
+    if any(r.status == "error" for r in results):
+        sys.exit(1)
+
+
+def print_audit(audit: Audit, console: Console) -> None:
+    table = Table(title=f"Claims as of {audit.as_of}", title_justify="left")
+    for heading in ("rule", "", "claimable", "units", "amount", "expiring ≤14 days"):
+        table.add_column(heading, justify="left" if heading in ("rule", "") else "right")
+    for outcome in audit.outcomes:
+        rule = outcome.rule
+        if outcome.missing:
+            table.add_row(
+                rule.code, rule.slug, "not run: needs " + ", ".join(outcome.missing), "", "", ""
+            )
+            continue
+        claimable = [f for f in outcome.findings if f["status"] in CLAIMABLE]
+        table.add_row(
+            rule.code,
+            rule.slug,
+            str(len(claimable)),
+            str(sum(f["quantity"] or 0 for f in claimable)),
+            _amounts(claimable),
+            str(sum(1 for f in claimable if f["status"] == "expiring")),
+        )
+    console.print(table)
+    for card in audit.cards:
+        click.echo(
+            f"fee card: {card.name} ({card.source}), {card.effective_from} to "
+            f"{card.effective_to or 'open'}"
+        )
+    click.echo(f"referral schedule: {audit.referral_source}")
+    for note in audit.notes:
+        click.echo(f"note: {note}")
+
+
+def _amounts(findings: list[dict]) -> str:
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for f in findings:
+        if f["amount"] is not None:
+            totals[f["currency"] or ""] += f["amount"]
+    return " + ".join(f"{v:,.2f} {k}".strip() for k, v in sorted(totals.items())) or "0.00"
+
+
+@main.command(name="rules")
+def rules_command() -> None:
+    """List the rules, in the order they run.
+
+    \b
+    Example:
+        fba-audit rules
+    """
+    for rule in RULES:
+        click.echo(f"{rule.code}  {rule.slug:40}  {rule.title}")
+
+
+@main.command(name="rule")
+@click.argument("code")
+def rule_command(code: str) -> None:
+    """Print one rule's documentation.
+
+    \b
+    Example:
+        fba-audit rule R04
+    """
+    rule = BY_CODE.get(code.upper())
+    if rule is None:
+        raise click.ClickException(
+            f"no rule {code}; the rules are {', '.join(BY_CODE)} (see fba-audit rules)"
+        )
+    click.echo(rule.doc.strip())
 
 
 if __name__ == "__main__":

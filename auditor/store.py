@@ -101,6 +101,33 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(sql)
 
 
+# One row per reimbursement paid, with what later reversals took back netted into it. A reversal
+# whose original is not in the report stays a row of its own (negative).
+REIMBURSEMENTS_SQL = """
+    WITH reversal AS (
+        SELECT original_reimbursement_id AS reimbursement_id, fnsku,
+               sum(quantity_reimbursed_cash) AS cash, sum(quantity_reimbursed_inventory) AS inv,
+               sum(quantity_reimbursed_total) AS total, sum(amount_total) AS amount,
+               list(reimbursement_id ORDER BY reimbursement_id) AS reversal_ids
+        FROM reimbursement_events
+        WHERE lower(reason) = 'reimbursement_reversal' AND original_reimbursement_id IS NOT NULL
+        GROUP BY ALL
+    )
+    SELECT r.*,
+           coalesce(r.quantity_reimbursed_cash, 0) + coalesce(v.cash, 0) AS net_quantity_cash,
+           coalesce(r.quantity_reimbursed_inventory, 0) + coalesce(v.inv, 0)
+               AS net_quantity_inventory,
+           coalesce(r.quantity_reimbursed_total, 0) + coalesce(v.total, 0) AS net_quantity,
+           coalesce(r.amount_total, 0) + coalesce(v.amount, 0) AS net_amount,
+           v.reversal_ids
+    FROM reimbursement_events r
+    LEFT JOIN reversal v USING (reimbursement_id, fnsku)
+    WHERE lower(r.reason) <> 'reimbursement_reversal'
+       OR r.original_reimbursement_id IS NULL
+       OR NOT EXISTS (SELECT 1 FROM reimbursement_events o
+                      WHERE o.reimbursement_id = r.original_reimbursement_id
+                        AND o.fnsku IS NOT DISTINCT FROM r.fnsku)"""
+
 # The canonical views. Rules query these, never the raw_ tables.
 VIEWS = [
     "CREATE OR REPLACE VIEW ledger AS SELECT * EXCLUDE (_key, _occurrence) FROM raw_ledger",
@@ -110,32 +137,7 @@ VIEWS = [
     # Every reimbursement row as Amazon wrote it, reversals included.
     "CREATE OR REPLACE VIEW reimbursement_events AS "
     "SELECT * EXCLUDE (_key, _occurrence) FROM raw_reimbursements",
-    # One row per reimbursement paid, with what later reversals took back netted into it.
-    # A reversal whose original is not in the report stays a row of its own (negative).
-    """CREATE OR REPLACE VIEW reimbursements AS
-    WITH reversal AS (
-        SELECT original_reimbursement_id AS reimbursement_id, fnsku,
-               sum(quantity_reimbursed_cash) AS cash, sum(quantity_reimbursed_inventory) AS inv,
-               sum(quantity_reimbursed_total) AS total, sum(amount_total) AS amount,
-               list(reimbursement_id ORDER BY reimbursement_id) AS reversal_ids
-        FROM raw_reimbursements
-        WHERE lower(reason) = 'reimbursement_reversal' AND original_reimbursement_id IS NOT NULL
-        GROUP BY ALL
-    )
-    SELECT r.* EXCLUDE (_key, _occurrence),
-           coalesce(r.quantity_reimbursed_cash, 0) + coalesce(v.cash, 0) AS net_quantity_cash,
-           coalesce(r.quantity_reimbursed_inventory, 0) + coalesce(v.inv, 0)
-               AS net_quantity_inventory,
-           coalesce(r.quantity_reimbursed_total, 0) + coalesce(v.total, 0) AS net_quantity,
-           coalesce(r.amount_total, 0) + coalesce(v.amount, 0) AS net_amount,
-           v.reversal_ids
-    FROM raw_reimbursements r
-    LEFT JOIN reversal v USING (reimbursement_id, fnsku)
-    WHERE lower(r.reason) <> 'reimbursement_reversal'
-       OR r.original_reimbursement_id IS NULL
-       OR NOT EXISTS (SELECT 1 FROM raw_reimbursements o
-                      WHERE o.reimbursement_id = r.original_reimbursement_id
-                        AND o.fnsku IS NOT DISTINCT FROM r.fnsku)""",
+    f"CREATE OR REPLACE VIEW reimbursements AS {REIMBURSEMENTS_SQL}",
     """CREATE OR REPLACE VIEW settlement_lines AS
     SELECT l.* EXCLUDE (_key, _occurrence, currency, total_amount),
            s.currency, coalesce(l.posted_date, CAST(l.posted_date_time AS DATE)) AS posted_on

@@ -218,7 +218,15 @@ def _r02(s: Seller) -> None:
     s.adjust(d("2025-12-12"), bib, -1, "7", "EXPIRED")
     _add(s, "R02", "near_miss", bib.fnsku, note="customer damaged (H) and expired (7)")
     s.adjust(d("2025-08-31"), cable, -2, "M")
-    _add(s, "R02", "expired", cable.fnsku, 2, cable.cost * 2, "lost 198 days before the audit, window closed")
+    _add(
+        s,
+        "R02",
+        "expired",
+        cable.fnsku,
+        2,
+        cable.cost * 2,
+        "lost 198 days before the audit, window closed",
+    )
     s.adjust(d("2025-12-25"), tea, -1, "5")
     _add(s, "R02", "hit", tea.fnsku, 1, None, "no catalog cost: valued at median net proceeds")
     s.adjust(d("2026-01-01"), vase, -1, "M")

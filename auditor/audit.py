@@ -1,0 +1,93 @@
+"""Run every rule over a seller's database as of a date, and collect the findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import duckdb
+
+from auditor import facts as shared
+from auditor.fees import RateCard, load_rate_card, load_referral_schedule
+from auditor.findings import claim_lines, findings
+from auditor.policy import load_policy_tables
+from rules.base import Rule
+from rules.registry import RULES
+
+
+@dataclass
+class RuleOutcome:
+    rule: Rule
+    missing: list[str]  # report groups not loaded: the rule did not run
+    findings: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Audit:
+    as_of: dt.date
+    outcomes: list[RuleOutcome]
+    cards: list[RateCard]
+    referral_source: str
+    notes: list[str]
+
+    @property
+    def findings(self) -> list[dict]:
+        return [f for o in self.outcomes for f in o.findings]
+
+
+def rate_cards(user_card: Path | None) -> list[RateCard]:
+    """The built-in card, with a user's card taking precedence over the dates it covers."""
+    builtin = load_rate_card()
+    if user_card is None:
+        return [builtin]
+    user = load_rate_card(Path(user_card))
+    cards = [user]
+    user_to = user.effective_to or dt.date.max
+    if builtin.effective_from < user.effective_from:
+        cards.append(
+            replace(
+                builtin,
+                effective_to=min(
+                    builtin.effective_to or dt.date.max, user.effective_from - dt.timedelta(days=1)
+                ),
+            )
+        )
+    if builtin.effective_to and builtin.effective_to > user_to:
+        cards.append(replace(builtin, effective_from=user_to + dt.timedelta(days=1)))
+    return cards
+
+
+def run_audit(
+    con: duckdb.DuckDBPyConnection,
+    as_of: dt.date,
+    rates: Path | None = None,
+    referral: Path | None = None,
+) -> Audit:
+    load_policy_tables(con)
+    cards = rate_cards(rates)
+    schedule = load_referral_schedule(Path(referral) if referral else None)
+    facts = shared.Facts(as_of, cards, schedule)
+    shared.build(con, facts)
+    loaded = {row[0] for row in con.execute("SELECT DISTINCT report FROM files").fetchall()}
+    outcomes = []
+    evidence_parts = []
+    for rule in RULES:
+        missing = rule.missing(loaded)
+        outcome = RuleOutcome(rule, missing)
+        outcomes.append(outcome)
+        if missing:
+            continue
+        claim_lines(con, rule.query({"as_of": as_of}))
+        outcome.findings = findings(con, rule.code, rule.slug, as_of)
+        for finding in outcome.findings:
+            finding["summary"] = rule.summarize(finding)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _evidence_{rule.code} AS SELECT * FROM _finding_evidence"
+        )
+        evidence_parts.append(f"SELECT * FROM _evidence_{rule.code}")
+    if evidence_parts:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE finding_evidence AS " + " UNION ALL ".join(evidence_parts)
+        )
+    return Audit(as_of, outcomes, cards, schedule.source, facts.notes)

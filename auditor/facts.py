@@ -1,0 +1,311 @@
+"""Facts every rule shares, built once per audit as TEMP tables and views:
+
+- the canonical views cut at the as-of date, under their own names (events after it are unseen);
+- `order_lines` and `refunds`: one row per order and SKU from the settlement lines;
+- `unit_values`: what one unit of a SKU is worth before an order (RULEBOOK §2);
+- `inbound_status`: each shipment item's shortage and the inbound reimbursements against it;
+- `expected_fba_fees`, `sku_categories`, `referral_expected`: the reference fees per SKU.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import duckdb
+
+from auditor.fees import RateCard, ReferralSchedule, Unit
+from auditor.store import REIMBURSEMENTS_SQL
+
+# A view, and the expression dating its rows for the as-of cut.
+AS_OF_VIEWS = {
+    "ledger": "date",
+    "adjustments": "CAST(adjusted_date AS DATE)",
+    "returns": "CAST(return_date AS DATE)",
+    "reimbursement_events": "CAST(approval_date AS DATE)",
+    "settlement_lines": "posted_on",
+    "transactions": "CAST(date_time AS DATE)",
+    "orders": "CAST(purchase_date AS DATE)",
+    "removals": "CAST(request_date AS DATE)",
+    "fee_preview": "snapshot_date",
+}
+
+
+@dataclass
+class Facts:
+    as_of: dt.date
+    cards: list[RateCard]
+    referral: ReferralSchedule
+    notes: list[str] = field(default_factory=list)  # what the run could not check, and why
+    unknown_categories: list[str] = field(default_factory=list)
+
+
+def build(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
+    _as_of_views(con, facts.as_of)
+    _order_lines_and_refunds(con)
+    _unit_values(con, facts.as_of)
+    _inbound_status(con, facts.as_of)
+    _expected_fba_fees(con, facts)
+    _referral(con, facts)
+
+
+def _as_of_views(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
+    db = con.execute("SELECT current_database()").fetchone()[0]
+    day = f"DATE '{as_of.isoformat()}'"
+    for view, dated in AS_OF_VIEWS.items():
+        con.execute(
+            f'CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM "{db}".main.{view} '
+            f"WHERE {dated} <= {day}"
+        )
+    con.execute(f"CREATE OR REPLACE TEMP VIEW reimbursements AS {REIMBURSEMENTS_SQL}")
+    con.execute(
+        """CREATE OR REPLACE TEMP VIEW fee_preview_latest AS SELECT * FROM fee_preview
+        QUALIFY row_number() OVER (PARTITION BY sku ORDER BY snapshot_date DESC,
+                                   _file_id DESC) = 1"""
+    )
+    # A shipment that closed after the as-of date was still open on it.
+    con.execute(
+        f"""CREATE OR REPLACE TEMP VIEW inbound_items AS
+        SELECT * REPLACE (
+            CASE WHEN closed_date > {day} THEN 'RECEIVING' ELSE shipment_status END
+                AS shipment_status,
+            CASE WHEN closed_date > {day} THEN NULL ELSE closed_date END AS closed_date)
+        FROM "{db}".main.inbound_items"""
+    )
+
+
+def _order_lines_and_refunds(con: duckdb.DuckDBPyConnection) -> None:
+    evidence = "list({'report': 'settlement', 'file_id': _file_id, 'line': _line} ORDER BY _line)"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE order_lines AS
+        WITH o AS (
+            SELECT order_id, sku, any_value(currency) AS currency, min(posted_on) AS posted_on,
+                max(quantity_purchased) AS quantity_purchased,
+                sum(amount) FILTER (WHERE amount_type = 'ItemPrice'
+                                    AND amount_description = 'Principal') AS principal,
+                coalesce(sum(amount) FILTER (WHERE amount_type = 'ItemPrice'
+                                    AND amount_description = 'Shipping'), 0) AS shipping,
+                coalesce(sum(amount) FILTER (WHERE amount_type = 'ItemPrice'
+                                    AND amount_description = 'GiftWrap'), 0) AS gift_wrap,
+                sum(amount) FILTER (WHERE amount_type = 'ItemFees'
+                                    AND amount_description = 'Commission') AS commission,
+                sum(amount) FILTER (WHERE amount_type = 'ItemFees'
+                                    AND amount_description = 'FBAPerUnitFulfillmentFee')
+                    AS fba_fee,
+                {evidence} AS evidence
+            FROM settlement_lines
+            WHERE transaction_type = 'Order' AND order_id IS NOT NULL AND sku IS NOT NULL
+            GROUP BY order_id, sku
+        )
+        SELECT o.* EXCLUDE (quantity_purchased),
+            coalesce(o.quantity_purchased, r.quantity, 1) AS quantity,
+            CAST(o.principal / coalesce(o.quantity_purchased, r.quantity, 1)
+                 AS DECIMAL(18,4)) AS unit_price,
+            CAST((o.principal + coalesce(o.commission, 0) + coalesce(o.fba_fee, 0))
+                 / coalesce(o.quantity_purchased, r.quantity, 1) AS DECIMAL(18,4))
+                AS net_per_unit
+        FROM o LEFT JOIN orders r ON r.amazon_order_id = o.order_id AND r.sku = o.sku
+        WHERE o.principal IS NOT NULL"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE refunds AS
+        SELECT order_id, sku, any_value(currency) AS currency, min(posted_on) AS posted_on,
+            coalesce(sum(amount) FILTER (WHERE amount_type = 'ItemPrice'
+                                         AND amount_description = 'Principal'), 0) AS principal,
+            sum(amount) FILTER (WHERE amount_description = 'RestockingFee') AS restocking_fee,
+            sum(amount) AS total,
+            {evidence} AS evidence
+        FROM settlement_lines
+        WHERE transaction_type = 'Refund' AND order_id IS NOT NULL AND sku IS NOT NULL
+        GROUP BY order_id, sku"""
+    )
+
+
+def _unit_values(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
+    """Per SKU, a unit before an order: catalog cost, else the 18-month median net proceeds."""
+    months = con.execute(
+        "SELECT value FROM policy WHERE region = 'US' AND name = 'net_proceeds_months'"
+    ).fetchone()[0]
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE unit_values AS
+        WITH proceeds AS (
+            SELECT sku, median(net_per_unit) AS value, any_value(currency) AS currency
+            FROM order_lines
+            WHERE posted_on > DATE '{as_of.isoformat()}' - INTERVAL {int(months)} MONTH
+            GROUP BY sku
+        ), skus AS (
+            SELECT sku FROM catalog UNION SELECT sku FROM proceeds
+        )
+        SELECT s.sku,
+            CASE WHEN c.unit_cost IS NOT NULL THEN c.unit_cost ELSE p.value END AS value,
+            CASE WHEN c.unit_cost IS NOT NULL THEN 'catalog'
+                 WHEN p.value IS NOT NULL THEN 'net_proceeds' ELSE 'unknown' END AS valuation,
+            CASE WHEN c.unit_cost IS NOT NULL THEN c.currency ELSE p.currency END AS currency,
+            p.value AS median_net_proceeds
+        FROM skus s LEFT JOIN catalog c USING (sku) LEFT JOIN proceeds p USING (sku)"""
+    )
+    # After an order (R05, R09): that order's own net proceeds, else the median, else cost.
+    con.execute(
+        """CREATE OR REPLACE TEMP MACRO returned_unit_value(order_net, median_net, cost) AS
+        coalesce(order_net, median_net, cost)"""
+    )
+
+
+def _inbound_status(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
+    """Per shipment item: shortage, reimbursements for it, and what is left over after the
+    shortage (RULEBOOK R04, R08). A reimbursement naming no shipment offsets its FNSKU's oldest
+    open shortage (Convention)."""
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE inbound_status AS
+        WITH items AS (
+            SELECT i.shipment_id, i.fnsku, i.seller_sku AS sku, upper(i.shipment_status) AS status,
+                i.quantity_shipped, i.quantity_received,
+                greatest(coalesce(i.quantity_shipped, 0) - coalesce(i.quantity_received, 0), 0)
+                    AS shortage,
+                coalesce(i.closed_date, (
+                    SELECT max(l.date) FROM ledger l
+                    WHERE l.event_type = 'Receipts' AND l.quantity > 0
+                      AND l.reference_id = i.shipment_id AND l.fnsku = i.fnsku))
+                    AS closed_on,
+                i._file_id, i._line
+            FROM inbound_items i
+        ), paid AS (
+            SELECT amazon_order_id AS shipment_id, fnsku, sum(net_quantity) AS units,
+                list({'report': 'reimbursements', 'file_id': _file_id, 'line': _line})
+                    AS evidence,
+                list(reimbursement_id ORDER BY reimbursement_id) AS ids
+            FROM reimbursements
+            WHERE lower(reason) IN ('lost_inbound', 'damaged_inbound')
+            GROUP BY ALL
+        ), loose AS (
+            SELECT fnsku, sum(units) AS units FROM paid WHERE shipment_id IS NULL GROUP BY fnsku
+        ), named AS (
+            SELECT i.*, coalesce(p.units, 0) AS reimbursed_named, p.evidence, p.ids,
+                greatest(i.shortage - coalesce(p.units, 0), 0) AS open_after_named
+            FROM items i LEFT JOIN paid p
+                ON p.shipment_id = i.shipment_id AND p.fnsku = i.fnsku
+        ), oldest_first AS (
+            SELECT n.*, coalesce(l.units, 0) AS loose_units,
+                coalesce(sum(n.open_after_named) OVER (
+                    PARTITION BY n.fnsku ORDER BY n.closed_on NULLS LAST, n.shipment_id
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS open_before
+            FROM named n LEFT JOIN loose l USING (fnsku)
+        )
+        SELECT * EXCLUDE (loose_units, open_before),
+            least(open_after_named, greatest(loose_units - open_before, 0)) AS reimbursed_loose,
+            greatest(reimbursed_named - shortage, 0) AS reimbursed_left_over
+        FROM oldest_first"""
+    )
+
+
+def _expected_fba_fees(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
+    """Per SKU and card: the tier and fee its true package implies (catalog, else fee preview)."""
+    rows = con.execute(
+        """SELECT s.sku, c.length, c.width, c.height, c.unit_of_dimension, c.weight,
+               c.unit_of_weight, f.longest_side, f.median_side, f.shortest_side,
+               f.unit_of_dimension, f.item_package_weight, f.unit_of_weight, f.product_size_tier
+        FROM (SELECT sku FROM catalog UNION SELECT sku FROM fee_preview_latest) s
+        LEFT JOIN catalog c USING (sku) LEFT JOIN fee_preview_latest f USING (sku)"""
+    ).fetchall()
+    out = []
+    for sku, *values in rows:
+        catalog_unit, preview_unit, preview_tier = (
+            _unit(*values[:6]),
+            _unit(*values[6:12]),
+            values[12],
+        )
+        unit, source = (catalog_unit, "catalog") if catalog_unit else (preview_unit, "fee_preview")
+        if unit is None:
+            continue
+        for card in facts.cards:
+            tier, fee_standard = card.fulfilment_fee(unit, None)
+            _, fee_low = card.fulfilment_fee(unit, card.low_price_below - Decimal("0.01"))
+            implied = card.tier(preview_unit) if preview_unit else None
+            out.append(
+                [
+                    sku,
+                    card.name,
+                    card.effective_from,
+                    card.effective_to,
+                    card.currency,
+                    tier,
+                    fee_standard,
+                    fee_low,
+                    card.low_price_below,
+                    source,
+                    preview_tier,
+                    implied,
+                ]
+            )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE expected_fba_fees (
+            sku VARCHAR, card VARCHAR, card_from DATE, card_to DATE, currency VARCHAR,
+            tier VARCHAR, fee_standard DECIMAL(18,4), fee_low DECIMAL(18,4),
+            low_price_below DECIMAL(18,4), dimensions_from VARCHAR, preview_tier VARCHAR,
+            preview_implied_tier VARCHAR)"""
+    )
+    if out:
+        con.executemany(
+            "INSERT INTO expected_fba_fees VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", out
+        )
+    uncovered = con.execute(
+        """SELECT count(*), min(posted_on), max(posted_on) FROM order_lines o
+        WHERE fba_fee IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM expected_fba_fees e WHERE e.sku = o.sku AND e.currency = o.currency
+              AND o.posted_on BETWEEN e.card_from AND coalesce(e.card_to, DATE '9999-12-31'))"""
+    ).fetchone()
+    if uncovered[0]:
+        facts.notes.append(
+            f"R01: {uncovered[0]} order lines posted {uncovered[1]} to {uncovered[2]} not checked: "
+            "no fee card (or no dimensions) covers them; pass --rates with the card in force"
+        )
+
+
+def _unit(a, b, c, dimension_unit, weight, weight_unit) -> Unit | None:
+    if None in (a, b, c, weight) or not dimension_unit or not weight_unit:
+        return None
+    try:
+        return Unit.of(a, b, c, dimension_unit, weight, weight_unit)
+    except KeyError:
+        return None
+
+
+def _referral(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
+    schedule = facts.referral
+    rows = con.execute(
+        """SELECT s.sku, c.referral_category, f.product_group
+        FROM (SELECT DISTINCT sku FROM order_lines) s
+        LEFT JOIN catalog c USING (sku) LEFT JOIN fee_preview_latest f USING (sku)
+        ORDER BY s.sku"""
+    ).fetchall()
+    categories = []
+    for sku, referral_category, product_group in rows:
+        category = schedule.category(referral_category, product_group)
+        if category is None:
+            facts.unknown_categories.append(sku)
+        else:
+            categories.append([sku, category])
+    con.execute("CREATE OR REPLACE TEMP TABLE sku_categories (sku VARCHAR, category VARCHAR)")
+    if categories:
+        con.executemany("INSERT INTO sku_categories VALUES (?, ?)", categories)
+    prices = con.execute(
+        """SELECT DISTINCT c.category,
+            CAST((o.principal + o.shipping + o.gift_wrap) / o.quantity AS DECIMAL(18,4))
+        FROM order_lines o JOIN sku_categories c USING (sku)
+        WHERE o.currency = ? AND o.quantity > 0""",
+        [schedule.currency],
+    ).fetchall()
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE referral_expected (
+            category VARCHAR, sales_price DECIMAL(18,4), fee DECIMAL(18,4))"""
+    )
+    expected = [[c, p, schedule.fee(c, p)] for c, p in prices if p is not None and p > 0]
+    if expected:
+        con.executemany("INSERT INTO referral_expected VALUES (?, ?, ?)", expected)
+    if facts.unknown_categories:
+        facts.notes.append(
+            "R10: category unknown for "
+            + ", ".join(facts.unknown_categories)
+            + "; add referral-category to your catalog"
+        )

@@ -1,0 +1,157 @@
+"""From claim lines to findings (RULEBOOK §3 and §6).
+
+A rule's query returns *claim lines*: one event it claims for, with its window anchor, units,
+money and the evidence rows behind it. Here every line gets its window and status, and the lines
+of one key and status become one finding, dated by its earliest line.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+# What a rule's query may return; a column it leaves out is NULL.
+CLAIM_LINE_COLUMNS = {
+    "key": "VARCHAR",
+    "sku": "VARCHAR",
+    "fnsku": "VARCHAR",
+    "asin": "VARCHAR",
+    "order_id": "VARCHAR",
+    "shipment_id": "VARCHAR",
+    "anchor_date": "DATE",  # the event the claim window runs from
+    "quantity": "BIGINT",  # units claimed (NULL where the rule claims money only)
+    "amount": "DECIMAL(18,4)",  # money claimed (NULL where a unit has no known value)
+    "currency": "VARCHAR",
+    "valuation": "VARCHAR",  # catalog | net_proceeds | refund | fee | unknown
+    "unit_value": "DECIMAL(18,4)",
+    "window": "VARCHAR",  # which claim_windows row; the rule's code unless it says otherwise
+    "wait_days": "INTEGER",  # days to wait from the anchor beyond the window's own, if any
+    "refs": "VARCHAR[]",  # ids a seller cites: reference ids, order ids, reimbursement ids
+    "evidence": "STRUCT(report VARCHAR, file_id INTEGER, line BIGINT)[]",
+}
+FINDING_COLUMNS = [
+    "rule",
+    "rule_name",
+    "status",
+    "key",
+    "sku",
+    "fnsku",
+    "asin",
+    "order_id",
+    "shipment_id",
+    "event_date",
+    "quantity",
+    "amount",
+    "currency",
+    "valuation",
+    "eligible_from",
+    "claim_deadline",
+    "evidence_rows",
+    "summary",
+]
+EXPIRING_DAYS = 14
+CLAIMABLE = ("open", "expiring")
+
+
+def claim_lines(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Run a rule's query into `_lines`, shaped as CLAIM_LINE_COLUMNS."""
+    present = {row[0] for row in con.execute(f"DESCRIBE ({sql})").fetchall()}
+    select = ", ".join(
+        (
+            f'CAST("{name}" AS {kind}) AS "{name}"'
+            if name in present
+            else f'CAST(NULL AS {kind}) AS "{name}"'
+        )
+        for name, kind in CLAIM_LINE_COLUMNS.items()
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _lines AS SELECT {select} FROM ({sql})")
+
+
+def findings(con: duckdb.DuckDBPyConnection, rule: str, slug: str, as_of: dt.date) -> list[dict]:
+    """Group `_lines` into findings of `rule`; also fills `_finding_evidence`."""
+    day = f"DATE '{as_of.isoformat()}'"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _dated AS
+        WITH windowed AS (
+            SELECT l.*, w.eligible_after_days, w.deadline_days
+            FROM _lines l
+            LEFT JOIN regions g ON g.currency = l.currency
+            JOIN claim_windows w
+              ON w.region = coalesce(g.region, 'US') AND w.rule = coalesce(l.window, '{rule}')
+            WHERE (l.quantity IS NULL OR l.quantity > 0) AND (l.amount IS NULL OR l.amount > 0)
+        ), dated AS (
+            SELECT *,
+                anchor_date + greatest(eligible_after_days, coalesce(wait_days, 0))
+                    AS eligible_from,
+                anchor_date + deadline_days AS claim_deadline
+            FROM windowed
+        )
+        SELECT *, CASE WHEN {day} < eligible_from THEN 'pending'
+                       WHEN {day} > claim_deadline THEN 'expired'
+                       ELSE 'claimable' END AS bucket
+        FROM dated"""
+    )
+    rows = con.execute(
+        f"""SELECT
+            CASE WHEN bucket <> 'claimable' THEN bucket
+                 WHEN arg_min(claim_deadline, anchor_date) - {day} <= {EXPIRING_DAYS}
+                     THEN 'expiring'
+                 ELSE 'open' END AS status,
+            key, any_value(sku) AS sku, any_value(fnsku) AS fnsku, any_value(asin) AS asin,
+            any_value(order_id) AS order_id, any_value(shipment_id) AS shipment_id,
+            min(anchor_date) AS event_date,
+            sum(quantity) AS quantity,
+            CASE WHEN bool_or(amount IS NULL) THEN NULL ELSE round(sum(amount), 2) END AS amount,
+            any_value(currency) AS currency,
+            CASE WHEN bool_or(valuation = 'unknown') THEN 'unknown' ELSE min(valuation) END
+                AS valuation,
+            arg_min(eligible_from, anchor_date) AS eligible_from,
+            arg_min(claim_deadline, anchor_date) AS claim_deadline,
+            len(list_distinct(flatten(list(evidence)))) AS evidence_rows,
+            min(unit_value) AS unit_value, max(anchor_date) AS last_date,
+            list_sort(list_distinct(flatten(list(refs)))) AS refs,
+            bucket
+        FROM _dated GROUP BY key, bucket
+        ORDER BY claim_deadline, key"""
+    ).fetchall()
+    names = [d[0] for d in con.description]
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _finding_evidence AS
+        SELECT DISTINCT '{rule}' AS rule, key, bucket, e.report, e.file_id, e.line
+        FROM (SELECT key, bucket, unnest(evidence) AS e FROM _dated)"""
+    )
+    result = []
+    for row in rows:
+        finding = dict(zip(names, row, strict=True))
+        finding.update(rule=rule, rule_name=slug)
+        result.append(finding)
+    return result
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def sort_key(finding: dict):
+    return (finding["rule"], finding["claim_deadline"], finding["key"], finding["status"])
+
+
+def write_csv(all_findings: list[dict], path: Path) -> None:
+    """`findings.csv`: the RULEBOOK §6 columns, sorted by rule, deadline and key, so the same
+    inputs give the same bytes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(FINDING_COLUMNS)
+        for finding in sorted(all_findings, key=sort_key):
+            writer.writerow([_text(finding[c]) for c in FINDING_COLUMNS])

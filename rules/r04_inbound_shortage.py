@@ -1,0 +1,63 @@
+"""R04 inbound.shortage — units lost or damaged on the way into Amazon.
+
+What it detects:
+    A closed inbound shipment that Amazon received fewer units of than were shipped, with the
+    difference not reimbursed.
+
+Reports needed:
+    Inbound shipment items; reimbursements; the inventory ledger (for the closed date when the
+    export has none).
+
+How it matches:
+    Per shipment and FNSKU of a CLOSED shipment: QuantityShipped - QuantityReceived - units
+    reimbursed for that shipment under Lost_Inbound or Damaged_Inbound (net of reversals). An
+    inbound reimbursement that names no shipment offsets the FNSKU's oldest open shortage.
+
+What is claimed and how it is valued:
+    The missing units x unit value before an order (catalog cost, else the 18-month median net
+    proceeds, else unknown). Key = shipment id/FNSKU.
+
+Window:
+    From the shipment's closed date (the export's ClosedDate, else the day of its last positive
+    ledger Receipt), 60 days.
+
+Example:
+    Flagged: 60 yoga mats shipped, 56 received, 1 reimbursed: 3 x cost.
+    Passes: a shipment still RECEIVING; a closed shipment whose 2 missing units were reimbursed.
+"""
+
+from rules.base import Rule, money, units
+
+
+def query(ctx: dict) -> str:
+    return """
+    SELECT s.shipment_id || '/' || s.fnsku AS key, s.sku, s.fnsku, s.shipment_id,
+        s.closed_on AS anchor_date, s.open_after_named - s.reimbursed_loose AS quantity,
+        (s.open_after_named - s.reimbursed_loose) * v.value AS amount,
+        coalesce(v.currency, 'USD') AS currency, coalesce(v.valuation, 'unknown') AS valuation,
+        v.value AS unit_value, [s.shipment_id] AS refs,
+        list_concat([{'report': 'inbound', 'file_id': s._file_id, 'line': s._line}],
+                    coalesce(s.evidence, [])) AS evidence
+    FROM inbound_status s LEFT JOIN unit_values v ON v.sku = s.sku
+    WHERE s.status = 'CLOSED' AND s.closed_on IS NOT NULL
+      AND s.open_after_named - s.reimbursed_loose > 0
+    """
+
+
+def summarize(f: dict) -> str:
+    return (
+        f"Shipment {f['shipment_id']} closed on {f['event_date']} with {units(f['quantity'])} "
+        f"of FNSKU {f['fnsku']} (SKU {f['sku']}) shipped but never received or reimbursed; we "
+        f"request {money(f['amount'], f['currency'])}."
+    )
+
+
+RULE = Rule(
+    code="R04",
+    slug="inbound.shortage",
+    title="Units lost or damaged on the way into Amazon",
+    needs=(("inbound",), ("reimbursements",)),
+    query=query,
+    summarize=summarize,
+    doc=__doc__,
+)

@@ -1,0 +1,76 @@
+"""R09 return.damaged_by_amazon_or_carrier — a return damaged in Amazon's or the carrier's hands.
+
+What it detects:
+    A customer return that Amazon graded DAMAGED (damaged by Amazon) or CARRIER_DAMAGED, which
+    Amazon has not reimbursed.
+
+Reports needed:
+    Customer returns; reimbursements; settlement (to value the unit).
+
+How it matches:
+    Returns with `detailed-disposition` DAMAGED or CARRIER_DAMAGED, per order and FNSKU, with
+    no reimbursement for that order and FNSKU standing (net of reversals).
+
+What is claimed and how it is valued:
+    The units x that order's own net proceeds per unit (else the 18-month median, else catalog
+    cost, else unknown). Key = order id/FNSKU.
+
+Window:
+    From the return-date, 60 days.
+
+Example:
+    Flagged: a doll house returned and graded DAMAGED, never reimbursed.
+    Passes: a dog bed graded DAMAGED and reimbursed; a return graded CUSTOMER_DAMAGED.
+"""
+
+from rules.base import Rule, money, units
+
+
+def query(ctx: dict) -> str:
+    return """
+    WITH damaged AS (
+        SELECT order_id, fnsku, any_value(sku) AS sku, any_value(asin) AS asin,
+            sum(quantity) AS units, min(CAST(return_date AS DATE)) AS first_day,
+            string_agg(DISTINCT detailed_disposition, ', ') AS grade,
+            list({'report': 'returns', 'file_id': _file_id, 'line': _line}) AS evidence
+        FROM returns WHERE detailed_disposition IN ('DAMAGED', 'CARRIER_DAMAGED')
+        GROUP BY order_id, fnsku
+    )
+    SELECT d.order_id || '/' || d.fnsku AS key, d.sku, d.fnsku, d.asin, d.order_id,
+        d.first_day AS anchor_date, d.units AS quantity,
+        d.units * returned_unit_value(o.net_per_unit, v.median_net_proceeds, v.value) AS amount,
+        coalesce(o.currency, v.currency, 'USD') AS currency,
+        CASE WHEN o.net_per_unit IS NOT NULL OR v.median_net_proceeds IS NOT NULL
+             THEN 'net_proceeds' WHEN v.value IS NOT NULL THEN 'catalog' ELSE 'unknown' END
+            AS valuation,
+        returned_unit_value(o.net_per_unit, v.median_net_proceeds, v.value) AS unit_value,
+        [d.order_id, d.grade] AS refs,
+        list_concat(d.evidence, coalesce(o.evidence, [])) AS evidence
+    FROM damaged d
+    LEFT JOIN order_lines o ON o.order_id = d.order_id AND o.sku = d.sku
+    LEFT JOIN unit_values v ON v.sku = d.sku
+    WHERE NOT EXISTS (SELECT 1 FROM reimbursements b WHERE b.amazon_order_id = d.order_id
+                      AND (b.fnsku = d.fnsku OR b.fnsku IS NULL)
+                      AND (b.net_quantity > 0 OR b.net_amount > 0))
+    """
+
+
+def summarize(f: dict) -> str:
+    grade = next((r for r in f["refs"] if r in ("DAMAGED", "CARRIER_DAMAGED")), "DAMAGED")
+    who = "by the carrier" if grade == "CARRIER_DAMAGED" else "in Amazon's care"
+    return (
+        f"Order {f['order_id']}: {units(f['quantity'])} of FNSKU {f['fnsku']} (SKU {f['sku']}) "
+        f"returned on {f['event_date']} was graded {grade}, damaged {who}, and has not been "
+        f"reimbursed; we request {money(f['amount'], f['currency'])}."
+    )
+
+
+RULE = Rule(
+    code="R09",
+    slug="return.damaged_by_amazon_or_carrier",
+    title="A return damaged in Amazon's or the carrier's hands",
+    needs=(("returns",), ("reimbursements",)),
+    query=query,
+    summarize=summarize,
+    doc=__doc__,
+)

@@ -1,0 +1,69 @@
+"""R10 fee.referral_rate_overcharge — referral fee charged at a higher rate than the category's.
+
+What it detects:
+    Order lines whose referral fee (Commission) is more than the category's schedule gives for
+    the sale price.
+
+Reports needed:
+    Settlement; the category from the seller's catalog (`referral-category`) or else the fee
+    preview's `product-group`, mapped by the referral schedule's data.
+
+How it matches:
+    Expected fee per unit = the schedule for the category (whole-price thresholds, portion
+    tiers or flat rate) applied to the per-unit sales price (principal + shipping + gift wrap,
+    no tax), never below the per-item minimum. Overcharge per order line = commission charged -
+    expected x units, when more than one cent per unit. A SKU whose category is not in the
+    schedule gets no finding; the run lists it as "category unknown".
+
+What is claimed and how it is valued:
+    One finding per SKU: the sum of its overcharges in the window (valuation `fee`). Key = SKU.
+
+Window:
+    From each order's settlement posted-date, 90 days; dated by its earliest line in the window.
+
+Example:
+    Flagged: a $9.49 serum (Beauty: 8% up to $10) charged 15%: $0.66 a unit.
+    Passes: a $17.99 T-shirt charged 10% (Clothing $15-$20); a $6.49 bag clip charged 15%.
+"""
+
+from rules.base import Rule, ids, money
+
+
+def query(ctx: dict) -> str:
+    return """
+    WITH priced AS (
+        SELECT o.*, c.category,
+            CAST((o.principal + o.shipping + o.gift_wrap) / o.quantity AS DECIMAL(18,4))
+                AS sales_price
+        FROM order_lines o JOIN sku_categories c USING (sku)
+        WHERE o.commission IS NOT NULL AND o.quantity > 0
+    )
+    SELECT p.sku AS key, p.sku, f.fnsku, f.asin, p.order_id, p.posted_on AS anchor_date,
+        -p.commission - e.fee * p.quantity AS amount, p.currency, 'fee' AS valuation,
+        e.fee AS unit_value, [p.order_id] AS refs, p.evidence
+    FROM priced p
+    JOIN referral_expected e ON e.category = p.category AND e.sales_price = p.sales_price
+    LEFT JOIN fee_preview_latest f USING (sku)
+    WHERE -p.commission - e.fee * p.quantity
+          > policy_value('money_tolerance_per_unit', p.currency) * p.quantity
+    """
+
+
+def summarize(f: dict) -> str:
+    return (
+        f"SKU {f['sku']} was charged a higher referral fee than its category's rate on orders "
+        f"{ids(f['refs'], 5)} ({f['event_date']} to {f['last_date']}); the fee should be "
+        f"{money(f['unit_value'], f['currency'])} per unit, so we were overcharged "
+        f"{money(f['amount'], f['currency'])}."
+    )
+
+
+RULE = Rule(
+    code="R10",
+    slug="fee.referral_rate_overcharge",
+    title="Referral fee charged at a higher rate than the category's",
+    needs=(("settlement",), ("catalog", "fee_preview")),
+    query=query,
+    summarize=summarize,
+    doc=__doc__,
+)
