@@ -27,7 +27,17 @@ def reports_table() -> str:
     return "\n".join(lines)
 
 
-SECTIONS = {"reports": reports_table}
+def rules_table() -> str:
+    from rules.registry import RULES
+
+    lines = ["| code | name | what it flags | reports it needs |", "|---|---|---|---|"]
+    for rule in RULES:
+        needs = ", ".join(" or ".join(group) for group in rule.needs)
+        lines.append(f"| {rule.code} | `{rule.slug}` | {rule.title} | {needs} |")
+    return "\n".join(lines)
+
+
+SECTIONS = {"reports": reports_table, "rules": rules_table}
 
 
 def render(text: str) -> str:

@@ -101,12 +101,13 @@ def findings(con: duckdb.DuckDBPyConnection, rule: str, slug: str, as_of: dt.dat
                  WHEN arg_min(claim_deadline, anchor_date) - {day} <= {EXPIRING_DAYS}
                      THEN 'expiring'
                  ELSE 'open' END AS status,
-            key, any_value(sku) AS sku, any_value(fnsku) AS fnsku, any_value(asin) AS asin,
-            any_value(order_id) AS order_id, any_value(shipment_id) AS shipment_id,
+            key, min(sku) AS sku, min(fnsku) AS fnsku, min(asin) AS asin,
+            arg_min(order_id, (anchor_date, order_id)) AS order_id,
+            arg_min(shipment_id, (anchor_date, shipment_id)) AS shipment_id,
             min(anchor_date) AS event_date,
             sum(quantity) AS quantity,
             CASE WHEN bool_or(amount IS NULL) THEN NULL ELSE round(sum(amount), 2) END AS amount,
-            any_value(currency) AS currency,
+            min(currency) AS currency,
             CASE WHEN bool_or(valuation = 'unknown') THEN 'unknown' ELSE min(valuation) END
                 AS valuation,
             arg_min(eligible_from, anchor_date) AS eligible_from,

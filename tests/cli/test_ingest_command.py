@@ -73,7 +73,7 @@ def test_database_in_use_is_a_clear_error(tmp_path):
         holder.kill()
 
 
-@pytest.mark.parametrize("command", [[], ["ingest"]])
+@pytest.mark.parametrize("command", [[], ["ingest"], ["run"], ["rules"], ["rule"]])
 def test_help_has_an_example(command):
     result = run(*command, "--help")
     assert result.exit_code == 0

@@ -1,0 +1,204 @@
+"""R01 and R10: fees charged above the card and the category's rate, with near misses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import resources
+
+import pytest
+
+from auditor.audit import run_audit
+from auditor.ingest import ingest
+from auditor.store import connect
+from tests.rules.builders import AS_OF, ago, audit, brief, catalog, fee_preview, order, settlement
+
+
+def deadline(days_ago: int) -> str:
+    return (AS_OF - dt.timedelta(days=days_ago) + dt.timedelta(days=90)).isoformat()
+
+
+# True package 12 x 2.5 x 0.6 in, 4.8 oz: small standard, $3.24 at $10 and over, $2.47 below.
+SPATULA = catalog(
+    {"cost": "2.10", "dims": ("12", "2.5", "0.6"), "weight": "4.8", "category": "Kitchen"}
+)
+
+R01_CASES = {
+    "charged the large standard fee for a small standard unit": (
+        {
+            "catalog": SPATULA,
+            "settlement": settlement(
+                order("O1", ago(30), "12.99", fee="3.90"),
+                order("O2", ago(20), "12.99", qty=2, fee="3.90"),
+            ),
+        },
+        [("SKU1", "open", None, "1.98", deadline(30))],
+    ),
+    "only overcharges inside the window are claimable": (
+        {
+            "catalog": SPATULA,
+            "settlement": settlement(
+                order("O1", ago(120), "12.99", fee="3.90"),
+                order("O2", ago(20), "12.99", fee="3.90"),
+            ),
+        },
+        [
+            ("SKU1", "expired", None, "0.66", deadline(120)),
+            ("SKU1", "open", None, "0.66", deadline(20)),
+        ],
+    ),
+    "near miss: charged the right fee": (
+        {"catalog": SPATULA, "settlement": settlement(order("O1", ago(30), "12.99"))},
+        [],
+    ),
+    "near miss: half a cent a unit over": (
+        {
+            "catalog": SPATULA,
+            "settlement": settlement(order("O1", ago(30), "12.99", qty=2, fee="3.245")),
+        },
+        [],
+    ),
+    "low-price fee under $10": (
+        {"catalog": SPATULA, "settlement": settlement(order("O1", ago(30), "9.49", fee="3.24"))},
+        [("SKU1", "open", None, "0.77", deadline(30))],
+    ),
+    "near miss: low-price fee charged under $10": (
+        {"catalog": SPATULA, "settlement": settlement(order("O1", ago(30), "9.49", fee="2.47"))},
+        [],
+    ),
+    "fee preview dimensions when the catalog has none": (
+        {
+            "fee_preview": fee_preview(
+                {"dims": ("12", "2.5", "0.6"), "weight_lb": "0.3", "tier": "Small standard"}
+            ),
+            "settlement": settlement(order("O1", ago(30), "12.99", fee="3.90")),
+        },
+        [("SKU1", "open", None, "0.66", deadline(30))],
+    ),
+    "near miss: Amazon's measurement is right": (
+        {
+            "fee_preview": fee_preview({"dims": ("12", "2.5", "1.1"), "weight_lb": "0.3"}),
+            "settlement": settlement(order("O1", ago(30), "12.99", fee="3.90")),
+        },
+        [],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", R01_CASES)
+def test_r01(tmp_path, case):
+    files, expected = R01_CASES[case]
+    assert brief(audit(tmp_path, files, "R01")) == expected
+
+
+def test_r01_checks_no_order_posted_after_its_card(tmp_path):
+    (tmp_path / "catalog.txt").write_text(SPATULA)
+    (tmp_path / "settlement.txt").write_text(
+        settlement(order("O1", "2026-02-01", "12.99", fee="3.90"))
+    )
+    con = connect(tmp_path / "s.duckdb")
+    ingest(con, tmp_path)
+    result = run_audit(con, dt.date(2026, 3, 1))
+    con.close()
+    assert next(o for o in result.outcomes if o.rule.code == "R01").findings == []
+    assert any(
+        n.startswith("R01: 1 order lines posted 2026-02-01 to 2026-02-01 not checked")
+        for n in result.notes
+    )
+
+
+def test_r01_uses_the_sellers_own_card(tmp_path):
+    card = tmp_path / "card.toml"
+    text = resources.files("auditor.data").joinpath("us_fba_2024-02-05.toml").read_text()
+    card.write_text(
+        text.replace("effective_from = 2024-02-05", "effective_from = 2026-01-15")
+        .replace("effective_to = 2026-01-14", "")
+        .replace('[6, "3.24"]', '[6, "3.49"]')
+        .replace('name = "US FBA', 'name = "My US FBA')
+    )
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "catalog.txt").write_text(SPATULA)
+    (tmp_path / "r" / "settlement.txt").write_text(
+        settlement(order("O1", "2026-02-01", "12.99", fee="3.90"))
+    )
+    con = connect(tmp_path / "s.duckdb")
+    ingest(con, tmp_path / "r")
+    result = run_audit(con, dt.date(2026, 3, 1), rates=card)
+    con.close()
+    findings = next(o for o in result.outcomes if o.rule.code == "R01").findings
+    assert [(f["key"], f"{f['amount']:.2f}") for f in findings] == [("SKU1", "0.41")]
+    assert [c.name for c in result.cards][0].startswith("My US FBA")
+
+
+SERUM = catalog({"category": "Beauty, Health & Personal Care"})
+
+R10_CASES = {
+    "Beauty at $9.49 charged 15%, not 8%": (
+        {
+            "catalog": SERUM,
+            "settlement": settlement(
+                order("O1", ago(30), "9.49", commission="1.42"),
+                order("O2", ago(10), "9.49", qty=2, commission="2.84"),
+            ),
+        },
+        [("SKU1", "open", None, "1.98", deadline(30))],
+    ),
+    "near miss: Clothing at $17.99 charged 10%": (
+        {
+            "catalog": catalog({"category": "Clothing & Accessories"}),
+            "settlement": settlement(order("O1", ago(30), "17.99", commission="1.80")),
+        },
+        [],
+    ),
+    "Clothing at $14.99 charged 10% instead of 5%": (
+        {
+            "catalog": catalog({"category": "clothing and accessories"}),
+            "settlement": settlement(order("O1", ago(30), "14.99", commission="1.50")),
+        },
+        [("SKU1", "open", None, "0.75", deadline(30))],
+    ),
+    "near miss: the $0.30 minimum": (
+        {
+            "catalog": catalog({"category": "Home & Kitchen"}),
+            "settlement": settlement(order("O1", ago(30), "1.50", commission="0.30")),
+        },
+        [],
+    ),
+    "near miss: under a cent a unit": (
+        {
+            "catalog": SERUM,
+            "settlement": settlement(order("O1", ago(30), "9.49", qty=2, commission="1.53")),
+        },
+        [],
+    ),
+    "category from the fee preview's product group": (
+        {
+            "fee_preview": fee_preview({"group": "Beauty"}),
+            "settlement": settlement(order("O1", ago(30), "9.49", commission="1.42")),
+        },
+        [("SKU1", "open", None, "0.66", deadline(30))],
+    ),
+    "portion tiers: Electronics Accessories at $150": (
+        {
+            "catalog": catalog({"category": "Electronics Accessories"}),
+            "settlement": settlement(order("O1", ago(30), "150.00", commission="22.50")),
+        },
+        [("SKU1", "open", None, "3.50", deadline(30))],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", R10_CASES)
+def test_r10(tmp_path, case):
+    files, expected = R10_CASES[case]
+    assert brief(audit(tmp_path, files, "R10")) == expected
+
+
+def test_r10_lists_unknown_categories(tmp_path):
+    (tmp_path / "catalog.txt").write_text(catalog({"category": "Gift Cards"}))
+    (tmp_path / "settlement.txt").write_text(settlement(order("O1", ago(30), "25.00")))
+    con = connect(tmp_path / "s.duckdb")
+    ingest(con, tmp_path)
+    result = run_audit(con, AS_OF)
+    con.close()
+    assert next(o for o in result.outcomes if o.rule.code == "R10").findings == []
+    assert "R10: category unknown for SKU1; add referral-category to your catalog" in result.notes
