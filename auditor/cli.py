@@ -14,7 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from auditor.audit import Audit, run_audit
-from auditor.findings import CLAIMABLE, write_csv
+from auditor.findings import CLAIMABLE, WRITERS, write_csv
 from auditor.ingest import FileResult, ingest
 from auditor.reports import REPORTS
 from auditor.store import DEFAULT_DB, DatabaseInUse, connect
@@ -179,8 +179,15 @@ def _as_of(ctx, param, value):
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Your own referral fee schedule (TOML).",
 )
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(sorted(WRITERS)),
+    multiple=True,
+    help="Also write findings.json and/or findings.parquet (repeatable).",
+)
 @encoding_option
-def run_command(reports_dir, as_of, db_path, out_dir, rates, referral, encoding) -> None:
+def run_command(reports_dir, as_of, db_path, out_dir, rates, referral, formats, encoding) -> None:
     """Load what is new in REPORTS_DIR, run every rule and write findings.csv.
 
     \b
@@ -194,6 +201,8 @@ def run_command(reports_dir, as_of, db_path, out_dir, rates, referral, encoding)
     finally:
         con.close()
     write_csv(audit.findings, out_dir / "findings.csv")
+    for fmt in formats:
+        WRITERS[fmt](audit.findings, out_dir / f"findings.{fmt}")
     print_audit(audit, Console())
     click.echo(f"wrote {out_dir / 'findings.csv'}")
     if any(r.status == "error" for r in results):

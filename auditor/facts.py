@@ -76,6 +76,9 @@ def _as_of_views(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
 
 
 def _order_lines_and_refunds(con: duckdb.DuckDBPyConnection) -> None:
+    if con.execute("SELECT count(*) FROM settlement_lines").fetchone()[0] == 0:
+        _order_lines_from_transactions(con)
+        return
     evidence = "list({'report': 'settlement', 'file_id': _file_id, 'line': _line} ORDER BY _line)"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE order_lines AS
@@ -118,6 +121,40 @@ def _order_lines_and_refunds(con: duckdb.DuckDBPyConnection) -> None:
             {evidence} AS evidence
         FROM settlement_lines
         WHERE transaction_type = 'Refund' AND order_id IS NOT NULL AND sku IS NOT NULL
+        GROUP BY order_id, sku"""
+    )
+
+
+def _order_lines_from_transactions(con: duckdb.DuckDBPyConnection) -> None:
+    """Without settlement files, the Date Range report carries the same money in columns. It
+    cannot show a restocking-fee credit on its own, so `restocking_fee` stays unknown there."""
+    evidence = "list({'report': 'transactions', 'file_id': _file_id, 'line': _line} ORDER BY _line)"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE order_lines AS
+        SELECT order_id, sku, any_value(currency) AS currency,
+            min(CAST(date_time AS DATE)) AS posted_on,
+            sum(product_sales) AS principal, coalesce(sum(shipping_credits), 0) AS shipping,
+            coalesce(sum(gift_wrap_credits), 0) AS gift_wrap, sum(selling_fees) AS commission,
+            sum(fba_fees) AS fba_fee, {evidence} AS evidence,
+            greatest(coalesce(sum(quantity), 1), 1) AS quantity,
+            CAST(sum(product_sales) / greatest(coalesce(sum(quantity), 1), 1)
+                 AS DECIMAL(18,4)) AS unit_price,
+            CAST((sum(product_sales) + coalesce(sum(selling_fees), 0)
+                  + coalesce(sum(fba_fees), 0)) / greatest(coalesce(sum(quantity), 1), 1)
+                 AS DECIMAL(18,4)) AS net_per_unit
+        FROM transactions
+        WHERE type = 'Order' AND order_id IS NOT NULL AND sku IS NOT NULL
+        GROUP BY order_id, sku"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE refunds AS
+        SELECT order_id, sku, any_value(currency) AS currency,
+            min(CAST(date_time AS DATE)) AS posted_on,
+            coalesce(sum(product_sales), 0) AS principal,
+            CAST(NULL AS DECIMAL(18,4)) AS restocking_fee,
+            sum(total) AS total, {evidence} AS evidence
+        FROM transactions
+        WHERE type = 'Refund' AND order_id IS NOT NULL AND sku IS NOT NULL
         GROUP BY order_id, sku"""
     )
 

@@ -156,3 +156,40 @@ def write_csv(all_findings: list[dict], path: Path) -> None:
         writer.writerow(FINDING_COLUMNS)
         for finding in sorted(all_findings, key=sort_key):
             writer.writerow([_text(finding[c]) for c in FINDING_COLUMNS])
+
+
+def _records(all_findings: list[dict]) -> list[dict]:
+    return [{c: f[c] for c in FINDING_COLUMNS} for f in sorted(all_findings, key=sort_key)]
+
+
+def write_json(all_findings: list[dict], path: Path) -> None:
+    """`findings.json`: the same rows; amounts as strings to keep them exact."""
+    import json
+
+    rows = [
+        {
+            c: (None if v is None else _text(v) if isinstance(v, Decimal | dt.date) else v)
+            for c, v in r.items()
+        }
+        for r in _records(all_findings)
+    ]
+    path.write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def write_parquet(all_findings: list[dict], path: Path) -> None:
+    """`findings.parquet`: the same rows, amounts as DECIMAL(18,2), dates as dates."""
+    import polars as pl
+
+    schema = {c: pl.String for c in FINDING_COLUMNS}
+    schema.update(
+        quantity=pl.Int64,
+        amount=pl.Decimal(18, 2),
+        evidence_rows=pl.Int64,
+        event_date=pl.Date,
+        eligible_from=pl.Date,
+        claim_deadline=pl.Date,
+    )
+    pl.DataFrame(_records(all_findings), schema=schema, orient="row").write_parquet(path)
+
+
+WRITERS = {"json": write_json, "parquet": write_parquet}

@@ -5,7 +5,7 @@ What it detects:
     size tier and shipping weight: Amazon measured the package bigger or heavier than it is.
 
 Reports needed:
-    Settlement (the fee charged on each order line); the seller's catalog with true dimensions
+    Settlement, or else the Date Range report (the fee charged on each order line); the seller's catalog with true dimensions
     and weight, or else the fee preview's measured dimensions. A fee card covering the order's
     posted date (built in: US 2024-02-05 to 2026-01-14; others with --rates).
 
@@ -73,7 +73,7 @@ RULE = Rule(
     code="R01",
     slug="fee.size_tier_overcharge",
     title="FBA fulfilment fee charged at a larger size or weight tier",
-    needs=(("settlement",), ("catalog", "fee_preview")),
+    needs=(("settlement", "transactions"), ("catalog", "fee_preview")),
     query=query,
     summarize=summarize,
     doc=__doc__,

@@ -5,7 +5,7 @@ What it detects:
     than came back, where at least one unit did come back.
 
 Reports needed:
-    Settlement (what was paid and refunded); customer returns (units back); reimbursements.
+    Settlement, or else the Date Range report (what was paid and refunded); customer returns (units back); reimbursements.
 
 How it matches:
     Per order and SKU: unit price = order principal / units ordered. (a) excess = refunded
@@ -100,7 +100,7 @@ RULE = Rule(
     code="R03",
     slug="refund.exceeds_return",
     title="Buyer refunded more than was returned or paid",
-    needs=(("settlement",), ("returns",), ("reimbursements",)),
+    needs=(("settlement", "transactions"), ("returns",), ("reimbursements",)),
     query=query,
     summarize=summarize,
     doc=__doc__,

@@ -5,7 +5,8 @@ What it detects:
     received no restocking fee.
 
 Reports needed:
-    Settlement (the refund and its lines); customer returns (the disposition).
+    Settlement (the refund and its lines; a Date Range report cannot show that no restocking
+    fee was credited); customer returns (the disposition).
 
 How it matches:
     Per order and SKU with a CUSTOMER_DAMAGED return: the refund debited at least the damaged

@@ -4,7 +4,7 @@ What it detects:
     A refund for an order whose item was never returned, and which Amazon has not reimbursed.
 
 Reports needed:
-    Settlement (the refund); customer returns; inventory ledger; reimbursements.
+    Settlement, or else the Date Range report (the refund); customer returns; inventory ledger; reimbursements.
 
 How it matches:
     Per order and SKU with a refund: no row for it in the returns report, no ledger
@@ -60,7 +60,7 @@ RULE = Rule(
     code="R07",
     slug="refund.never_returned",
     title="Refunded, and the item never came back",
-    needs=(("settlement",), ("returns",), ("ledger",), ("reimbursements",)),
+    needs=(("settlement", "transactions"), ("returns",), ("ledger",), ("reimbursements",)),
     query=query,
     summarize=summarize,
     doc=__doc__,

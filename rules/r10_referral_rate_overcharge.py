@@ -5,7 +5,7 @@ What it detects:
     the sale price.
 
 Reports needed:
-    Settlement; the category from the seller's catalog (`referral-category`) or else the fee
+    Settlement, or else the Date Range report; the category from the seller's catalog (`referral-category`) or else the fee
     preview's `product-group`, mapped by the referral schedule's data.
 
 How it matches:
@@ -62,7 +62,7 @@ RULE = Rule(
     code="R10",
     slug="fee.referral_rate_overcharge",
     title="Referral fee charged at a higher rate than the category's",
-    needs=(("settlement",), ("catalog", "fee_preview")),
+    needs=(("settlement", "transactions"), ("catalog", "fee_preview")),
     query=query,
     summarize=summarize,
     doc=__doc__,

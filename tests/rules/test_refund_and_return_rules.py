@@ -367,3 +367,76 @@ R09_CASES = {
 def test_r09(tmp_path, case):
     files, expected = R09_CASES[case]
     assert brief(audit(tmp_path, files, "R09")) == expected
+
+
+def date_range(*rows: tuple[str, str, str, str, str, str]) -> tuple[str, str]:
+    """Date Range rows: (date, type, order id, product sales, selling fees, total)."""
+    from auditor.samples.writers import TRANSACTIONS_HEADER
+
+    lines = [",".join(TRANSACTIONS_HEADER)]
+    for date, kind, order_id, sales, fees, total in rows:
+        moment = dt.datetime.fromisoformat(date + "T10:00:00").strftime("%b %d, %Y %I:%M:%S %p")
+        cells = [
+            f'"{moment} PST"',
+            "1001",
+            kind,
+            order_id,
+            "SKU1",
+            "Mug",
+            "1",
+            "amazon.com",
+            "Standard Orders",
+            "Amazon",
+            "",
+            "",
+            "",
+            "",
+            sales,
+            "0",
+            "0",
+            "0",
+            "0",
+            "0",
+            "0",
+            "0",
+            "0",
+            "0",
+            "0",
+            fees,
+            "0",
+            "0",
+            "0",
+            total,
+        ]
+        lines.append(",".join(cells))
+    return "\n".join(lines) + "\n", "date-range.csv"
+
+
+def test_r07_from_the_date_range_report_without_settlements(tmp_path):
+    files = {
+        "transactions": date_range(
+            (ago(110), "Order", "O7", "19.99", "-3.00", "16.99"),
+            (ago(100), "Refund", "O7", "-19.99", "2.40", "-17.59"),
+        ),
+        "returns": returns(),
+        "ledger": NO_LEDGER,
+        "reimbursements": NONE_PAID,
+    }
+    assert brief(audit(tmp_path, files, "R07")) == [("O7", "open", 1, "17.59", deadline(100, 120))]
+
+
+def test_r06_does_not_run_on_the_date_range_report_alone(tmp_path):
+    from auditor.audit import run_audit
+    from auditor.ingest import ingest
+    from auditor.store import connect
+
+    (tmp_path / "dr.csv").write_text(
+        date_range((ago(70), "Order", "O6", "39.99", "-6.00", "33.99"))[0]
+    )
+    (tmp_path / "returns.txt").write_text(CUSTOMER_DAMAGED)
+    con = connect(tmp_path / "s.duckdb")
+    ingest(con, tmp_path)
+    result = run_audit(con, AS_OF)
+    con.close()
+    r06 = next(o for o in result.outcomes if o.rule.code == "R06")
+    assert r06.missing == ["settlement"]
