@@ -5,9 +5,10 @@ What it detects:
     size tier and shipping weight: Amazon measured the package bigger or heavier than it is.
 
 Reports needed:
-    Settlement, or else the Date Range report (the fee charged on each order line); the seller's catalog with true dimensions
-    and weight, or else the fee preview's measured dimensions. A fee card covering the order's
-    posted date (built in: US 2024-02-05 to 2026-01-14; others with --rates).
+    Settlement, or else the Date Range report (the fee charged on each order line); the seller's
+    catalog with true dimensions and weight, or else the fee preview's measured dimensions. A
+    fee card covering the order's posted date (built in: US 2024-02-05 to 2026-01-14; others
+    with --rates).
 
 How it matches:
     Per order line: expected fee = the card's fee for the tier and shipping weight of the

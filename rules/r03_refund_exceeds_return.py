@@ -5,7 +5,8 @@ What it detects:
     than came back, where at least one unit did come back.
 
 Reports needed:
-    Settlement, or else the Date Range report (what was paid and refunded); customer returns (units back); reimbursements.
+    Settlement, or else the Date Range report (what was paid and refunded); customer returns
+    (units back); reimbursements.
 
 How it matches:
     Per order and SKU: unit price = order principal / units ordered. (a) excess = refunded

@@ -4,7 +4,8 @@ What it detects:
     A refund for an order whose item was never returned, and which Amazon has not reimbursed.
 
 Reports needed:
-    Settlement, or else the Date Range report (the refund); customer returns; inventory ledger; reimbursements.
+    Settlement, or else the Date Range report (the refund); customer returns; inventory ledger;
+    reimbursements.
 
 How it matches:
     Per order and SKU with a refund: no row for it in the returns report, no ledger

@@ -5,8 +5,9 @@ What it detects:
     the sale price.
 
 Reports needed:
-    Settlement, or else the Date Range report; the category from the seller's catalog (`referral-category`) or else the fee
-    preview's `product-group`, mapped by the referral schedule's data.
+    Settlement, or else the Date Range report; the category from the seller's catalog
+    (`referral-category`) or else the fee preview's `product-group`, mapped by the referral
+    schedule's data.
 
 How it matches:
     Expected fee per unit = the schedule for the category (whole-price thresholds, portion
