@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -90,4 +91,73 @@ def run_audit(
         con.execute(
             "CREATE OR REPLACE TEMP TABLE finding_evidence AS " + " UNION ALL ".join(evidence_parts)
         )
-    return Audit(as_of, outcomes, cards, schedule.source, facts.notes)
+    audit = Audit(as_of, outcomes, cards, schedule.source, facts.notes)
+    save_run(con, audit, bool(evidence_parts))
+    return audit
+
+
+# The finding fields kept with the run (the CSV's columns and what the workbook also shows).
+FINDING_FIELDS = {
+    "rule": "VARCHAR",
+    "rule_name": "VARCHAR",
+    "status": "VARCHAR",
+    "key": "VARCHAR",
+    "sku": "VARCHAR",
+    "fnsku": "VARCHAR",
+    "asin": "VARCHAR",
+    "order_id": "VARCHAR",
+    "shipment_id": "VARCHAR",
+    "event_date": "DATE",
+    "quantity": "BIGINT",
+    "amount": "DECIMAL(18,2)",
+    "currency": "VARCHAR",
+    "valuation": "VARCHAR",
+    "eligible_from": "DATE",
+    "claim_deadline": "DATE",
+    "evidence_rows": "BIGINT",
+    "summary": "VARCHAR",
+    "unit_value": "DECIMAL(18,4)",
+    "last_date": "DATE",
+    "refs": "VARCHAR[]",
+    "bucket": "VARCHAR",
+}
+FINDING_TABLE = ", ".join(f'"{name}" {kind}' for name, kind in FINDING_FIELDS.items())
+
+
+def save_run(con: duckdb.DuckDBPyConnection, audit: Audit, has_evidence: bool) -> None:
+    """Keep the run in the database (`last_run`, `last_findings`, `last_evidence`), in one
+    transaction, so that the workbook can be written again from it."""
+    info = {
+        "as_of": audit.as_of.isoformat(),
+        "cards": [
+            {
+                "name": c.name,
+                "source": c.source,
+                "from": str(c.effective_from),
+                "to": str(c.effective_to or ""),
+            }
+            for c in audit.cards
+        ],
+        "referral": audit.referral_source,
+        "notes": audit.notes,
+        "not_run": {o.rule.code: o.missing for o in audit.outcomes if o.missing},
+    }
+    rows = [[f.get(c) for c in FINDING_FIELDS] for f in audit.findings]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE last_findings ({FINDING_TABLE})")
+        if rows:
+            marks = ", ".join("?" for _ in FINDING_FIELDS)
+            con.executemany(f"INSERT INTO last_findings VALUES ({marks})", rows)
+        con.execute(
+            'CREATE OR REPLACE TABLE last_evidence (rule VARCHAR, "key" VARCHAR, '
+            "bucket VARCHAR, report VARCHAR, file_id INTEGER, line BIGINT)"
+        )
+        if has_evidence:
+            con.execute("INSERT INTO last_evidence SELECT * FROM finding_evidence")
+        con.execute("CREATE OR REPLACE TABLE last_run (info JSON, ran_at TIMESTAMP)")
+        con.execute("INSERT INTO last_run VALUES (?, now()::TIMESTAMP)", [json.dumps(info)])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise

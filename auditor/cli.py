@@ -18,6 +18,7 @@ from auditor.findings import CLAIMABLE, WRITERS, write_csv
 from auditor.ingest import FileResult, ingest
 from auditor.reports import REPORTS
 from auditor.store import DEFAULT_DB, DatabaseInUse, connect
+from auditor.workbook import NoRun, write_workbook
 from rules.registry import BY_CODE, RULES
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -198,13 +199,14 @@ def run_command(reports_dir, as_of, db_path, out_dir, rates, referral, formats, 
     try:
         results = load_into(con, reports_dir, encoding)
         audit = run_audit(con, as_of, rates, referral)
+        write_csv(audit.findings, out_dir / "findings.csv")
+        for fmt in formats:
+            WRITERS[fmt](audit.findings, out_dir / f"findings.{fmt}")
+        write_workbook(con, out_dir / "claims.xlsx", database=db_path.name)
     finally:
         con.close()
-    write_csv(audit.findings, out_dir / "findings.csv")
-    for fmt in formats:
-        WRITERS[fmt](audit.findings, out_dir / f"findings.{fmt}")
     print_audit(audit, Console())
-    click.echo(f"wrote {out_dir / 'findings.csv'}")
+    click.echo(f"wrote {out_dir / 'findings.csv'} and {out_dir / 'claims.xlsx'}")
     if any(r.status == "error" for r in results):
         sys.exit(1)
 
@@ -246,6 +248,35 @@ def _amounts(findings: list[dict]) -> str:
         if f["amount"] is not None:
             totals[f["currency"] or ""] += f["amount"]
     return " + ".join(f"{v:,.2f} {k}".strip() for k, v in sorted(totals.items())) or "0.00"
+
+
+@main.command(name="workbook")
+@db_option
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("claims.xlsx"),
+    show_default=True,
+    help="The workbook to write.",
+)
+def workbook_command(db_path: Path, out_path: Path) -> None:
+    """Write the claim workbook from the database's last run.
+
+    \b
+    Example:
+        fba-audit workbook --db acme.duckdb --out claims-2026-10.xlsx
+    """
+    if not db_path.exists():
+        raise click.ClickException(f"{db_path}: no such database; run fba-audit run first")
+    con = open_db(db_path)
+    try:
+        write_workbook(con, out_path, database=db_path.name)
+    except NoRun as error:
+        raise click.ClickException(f"{db_path}: {error}") from None
+    finally:
+        con.close()
+    click.echo(f"wrote {out_path}")
 
 
 @main.command(name="rules")

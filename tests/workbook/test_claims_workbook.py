@@ -1,0 +1,202 @@
+"""claims.xlsx read back: sheets, totals that agree with findings.csv, working links, a chart,
+report text that stays text, dates that are dates, and long sheets that continue."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import shutil
+import subprocess
+import zipfile
+from decimal import Decimal
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from auditor.cli import main
+from auditor.samples import AS_OF
+from auditor.store import connect
+from auditor.workbook import write_workbook
+from tests.conftest import SAMPLES
+from tests.rules.builders import ago, audit, catalog, ledger, reimbursements
+
+RULE_SHEETS = [f"R{n:02d}" for n in range(1, 11)]
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            str(SAMPLES),
+            "--as-of",
+            str(AS_OF),
+            "--db",
+            str(out / "s.duckdb"),
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def findings_csv(folder):
+    with open(folder / "findings.csv", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_sheets(sample_run):
+    book = load_workbook(sample_run / "claims.xlsx")
+    assert book.sheetnames == ["Summary", "Claims", *RULE_SHEETS, "Rules", "Inputs"]
+
+
+def test_totals_agree_with_claims_sheet_and_findings_csv(sample_run):
+    book = load_workbook(sample_run / "claims.xlsx")
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row}
+    claims = list(book["Claims"].iter_rows(min_row=2, values_only=True))
+    claimable = [f for f in findings_csv(sample_run) if f["status"] in ("open", "expiring")]
+    total_csv = sum(Decimal(f["amount"]) for f in claimable if f["amount"])
+    total_sheet = sum(Decimal(str(r[10])) for r in claims if r[10] is not None)
+    assert Decimal(str(summary["Total claimable now (USD)"])) == total_csv == total_sheet
+    assert len(claims) == len(claimable)
+    expiring = sum(Decimal(f["amount"]) for f in claimable if f["status"] == "expiring")
+    assert Decimal(str(summary["Expiring within 14 days (USD)"])) == expiring
+
+
+def test_claims_are_soonest_deadline_first_with_case_text(sample_run):
+    sheet = load_workbook(sample_run / "claims.xlsx")["Claims"]
+    header = [c.value for c in sheet[1]]
+    assert header[-3:] == ["Case id", "Date filed", "Outcome"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    deadlines = [r[1] for r in rows]
+    assert deadlines == sorted(deadlines)
+    assert all(isinstance(d, dt.datetime) for d in deadlines)  # a date, not text
+    case = rows[0][13]
+    assert " Evidence: " in case and " line " in case
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:Q")
+
+
+def test_links_resolve_and_the_chart_exists(sample_run):
+    path = sample_run / "claims.xlsx"
+    book = load_workbook(path)
+    links = [
+        cell.hyperlink.location
+        for row in book["Summary"].iter_rows()
+        for cell in row
+        if cell.hyperlink
+    ]
+    assert len(links) == len(RULE_SHEETS) + 1
+    for location in links:
+        sheet, _, cell = location.partition("!")
+        assert sheet.strip("'") in book.sheetnames and cell == "A1"
+    names = zipfile.ZipFile(path).namelist()
+    assert "xl/charts/chart1.xml" in names
+    assert b"Claimable amount by rule" in zipfile.ZipFile(path).read("xl/charts/chart1.xml")
+
+
+def test_evidence_sheets_cite_file_and_line(sample_run):
+    sheet = load_workbook(sample_run / "claims.xlsx")["R02"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    cited = [r for r in rows if r[2] == "ledger" and isinstance(r[4], int)]
+    assert cited and all(r[3].startswith("ledger/") for r in cited)
+
+
+def test_report_text_is_never_a_formula(tmp_path):
+    hostile = '=HYPERLINK("http://evil","click")'
+    files = {
+        "ledger": ledger({"date": ago(20), "qty": -1, "reason": "M", "ref": "+SUM(A1:A9)"}).replace(
+            '"Mug"', '"' + hostile.replace('"', '""') + '"'
+        ),
+        "reimbursements": reimbursements(),
+        "catalog": catalog({"cost": "3.00"}),
+    }
+    assert audit(tmp_path / "r", files, "R02")
+    con = connect(tmp_path / "r" / "seller.duckdb")
+    write_workbook(con, tmp_path / "claims.xlsx")
+    con.close()
+    book = load_workbook(tmp_path / "claims.xlsx")
+    cells = [c for row in book["R02"].iter_rows() for c in row if isinstance(c.value, str)]
+    titles = [c for c in cells if c.value == hostile]
+    refs = [c for c in cells if c.value == "+SUM(A1:A9)"]
+    assert titles and refs
+    assert all(c.data_type == "s" for c in titles + refs)
+    with zipfile.ZipFile(tmp_path / "claims.xlsx") as z:
+        assert not any(b"<f>" in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets"))
+
+
+def test_a_sheet_past_the_row_limit_continues(tmp_path):
+    files = {
+        "ledger": ledger(
+            *(
+                {"date": ago(20), "qty": -1, "reason": "M", "ref": f"R{n}", "fnsku": f"X{n}"}
+                for n in range(30)
+            )
+        ),
+        "reimbursements": reimbursements(),
+        "catalog": catalog({"cost": "3.00"}),
+    }
+    assert len(audit(tmp_path / "r", files, "R02")) == 30
+    con = connect(tmp_path / "r" / "seller.duckdb")
+    write_workbook(con, tmp_path / "claims.xlsx", max_rows=25)
+    con.close()
+    book = load_workbook(tmp_path / "claims.xlsx")
+    # 30 findings x (finding, report header, evidence row) = 90 rows + headers: 4 sheets.
+    names = [n for n in book.sheetnames if n.split(" ")[0] == "R02"]
+    assert names == ["R02", "R02 (2)", "R02 (3)", "R02 (4)"]
+    parts = [book[n] for n in names]
+    assert all(p.max_row <= 25 for p in parts)
+    assert all(p["A1"].value == "Finding" for p in parts)
+    keys = [
+        r[0]
+        for p in parts
+        for r in p.iter_rows(min_row=2, values_only=True)
+        if r[0] and r[2] == "ledger"
+    ]
+    assert sorted(keys) == sorted(f"X{n}" for n in range(30))  # nothing lost
+
+
+def test_workbook_command_rewrites_it_from_the_last_run(sample_run, tmp_path):
+    out = tmp_path / "again.xlsx"
+    result = CliRunner().invoke(
+        main, ["workbook", "--db", str(sample_run / "s.duckdb"), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    first = load_workbook(sample_run / "claims.xlsx")["Claims"]
+    again = load_workbook(out)["Claims"]
+    assert [r for r in first.iter_rows(values_only=True)] == [
+        r for r in again.iter_rows(values_only=True)
+    ]
+
+
+def test_workbook_without_a_run_is_a_clear_error(tmp_path):
+    connect(tmp_path / "empty.duckdb").close()
+    result = CliRunner().invoke(main, ["workbook", "--db", str(tmp_path / "empty.duckdb")])
+    assert result.exit_code == 1
+    assert "no audit in this database yet: run fba-audit run first" in result.output
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+def test_libreoffice_opens_it_without_repair(sample_run, tmp_path):
+    result = subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(sample_run / "claims.xlsx"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "claims.pdf").stat().st_size > 1000
+    assert "repair" not in (result.stdout + result.stderr).lower()
