@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -96,9 +96,12 @@ class Sheet:
             self._close()
             self._open()
         self.row += 1
+        if not (font or fill or formats or links):
+            self.ws.append([cell_for(self.ws, value) for value in values])
+            return
         cells = []
         for n, value in enumerate(values):
-            cell = cell_for(self.ws, value)
+            cell = _styled(self.ws, value)
             if font:
                 cell.font = font
             if fill:
@@ -121,17 +124,31 @@ class Sheet:
         self._close()
 
 
-def cell_for(ws, value) -> WriteOnlyCell:
-    """A cell holding `value` as data: text stays text (`=SUM(..)` in a title is not a formula),
-    dates are dates, amounts are numbers."""
+# Text that a spreadsheet could take for a formula or a command (RULEBOOK: report text is data).
+RISKY_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell_for(ws, value):
+    """`value` as data: text stays text (`=SUM(..)` in a title is not a formula), dates are
+    dates, amounts are numbers. Plain values pass through as they are: that is what keeps a
+    sheet of a few hundred thousand rows fast."""
     if isinstance(value, str):
-        cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-        cell.data_type = "s"
-        return cell
+        if value.startswith(RISKY_START) or ILLEGAL_CHARACTERS_RE.search(value):
+            cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+            cell.data_type = "s"
+            return cell
+        return value
     if isinstance(value, Decimal):
-        value = float(value)  # Excel stores numbers as doubles; the CSV keeps the exact text
-    cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, dt.date):
+        return float(value)  # Excel stores numbers as doubles; the CSV keeps the exact text
+    return value  # numbers, and dates (openpyxl stores those as dates)
+
+
+def _styled(ws, value) -> Cell:
+    cell = cell_for(ws, value)
+    if isinstance(cell, Cell):
+        return cell
+    cell = WriteOnlyCell(ws, value=cell)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         cell.number_format = DATE_FORMAT
     return cell
 
@@ -150,9 +167,7 @@ def write_workbook(
     _summary(book, con, info, as_of, findings, database)
     _claims(book, con, findings, as_of, max_rows)
     for rule in RULES:
-        _evidence_sheet(
-            book, con, rule, [f for f in findings if f["rule"] == rule.code], info, max_rows
-        )
+        _evidence_sheet(book, con, rule, info, max_rows)
     _rules(book)
     _inputs(book, con, info)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -194,7 +209,7 @@ def _summary(book, con, info, as_of, findings, database) -> None:
     def put(values, font=None, formats=None, links=None, fill=None):
         row = []
         for n, value in enumerate(values):
-            cell = cell_for(ws, value)
+            cell = _styled(ws, value)
             if font:
                 cell.font = font
             if fill:
@@ -366,7 +381,9 @@ def _citations(con) -> dict[tuple, list[str]]:
     return {(r, k, b): quoted for r, k, b, quoted in rows}
 
 
-def _evidence_sheet(book, con, rule, findings, info, max_rows) -> None:
+def _evidence_sheet(book, con, rule, info, max_rows) -> None:
+    """The rule's findings, each followed by its evidence rows with their original columns,
+    streamed from the database in the Claims order."""
     sheet = Sheet(
         book,
         rule.code,
@@ -376,59 +393,63 @@ def _evidence_sheet(book, con, rule, findings, info, max_rows) -> None:
     )
     if rule.code in info["not_run"]:
         sheet.append([f"Not run: needs {', '.join(info['not_run'][rule.code])}"])
-    rows = _evidence_rows(con, rule.code)
-    for f in findings:
-        fmt = money_format(f["currency"])
-        units = f"{f['quantity']} units" if f["quantity"] else ""
-        sheet.append(
-            [f["key"], f["status"], units, f["amount"], None, f["summary"]],
-            font=BOLD,
-            fill=FINDING_FILL,
-            formats={3: fmt},
+    reports = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT report FROM last_evidence WHERE rule = ? ORDER BY 1", [rule.code]
+        ).fetchall()
+    ]
+    evidence = (
+        " UNION ALL ".join(
+            f"""SELECT e."key", e.bucket, e.report, f.name AS file, e.line, to_json(r) AS original
+        FROM last_evidence e JOIN files f ON f.file_id = e.file_id
+        JOIN {REPORTS_BY_KEY[report].table} r ON r._file_id = e.file_id AND r._line = e.line
+        WHERE e.rule = $rule AND e.report = '{report}'"""
+            for report in reports
         )
-        current = None
-        for report, file_name, line, original in rows.get((f["key"], f["bucket"]), []):
+        or "SELECT NULL AS key, NULL AS bucket, NULL AS report, NULL AS file, NULL AS line, "
+        "NULL AS original WHERE false"
+    )
+    cursor = con.execute(
+        f"""SELECT f.*, v.report, v.file, v.line, v.original
+        FROM last_findings f LEFT JOIN ({evidence}) v
+          ON v."key" = f."key" AND v.bucket = f.bucket
+        WHERE f.rule = $rule
+        ORDER BY f.claim_deadline, f."key", f.status, v.report, v.file, v.line""",
+        {"rule": rule.code},
+    )
+    names = [d[0] for d in cursor.description]
+    finding = report = None
+    while batch := cursor.fetchmany(5_000):
+        for values in batch:
+            row = dict(zip(names, values, strict=True))
+            if (row["key"], row["status"]) != finding:
+                finding, report = (row["key"], row["status"]), None
+                units = f"{row['quantity']} units" if row["quantity"] else ""
+                sheet.append(
+                    [row["key"], row["status"], units, row["amount"], None, row["summary"]],
+                    font=BOLD,
+                    fill=FINDING_FILL,
+                    formats={3: money_format(row["currency"])},
+                )
+            if row["report"] is None:
+                continue
+            original = json.loads(row["original"])
             columns = [c for c in original if not c.startswith("_")]
-            if report != current:
+            if row["report"] != report:
+                report = row["report"]
                 sheet.append(["", "", "report", "file", "line", *columns], font=Font(italic=True))
-                current = report
             sheet.append(
                 [
-                    f["key"],
-                    f["status"],
+                    row["key"],
+                    row["status"],
                     report,
-                    file_name,
-                    line,
+                    row["file"],
+                    row["line"],
                     *(_plain(original[c]) for c in columns),
                 ]
             )
     sheet.close()
-
-
-def _evidence_rows(con, code: str) -> dict[tuple, list]:
-    """Per (finding key, bucket): its evidence rows with their original columns."""
-    out: dict[tuple, list] = defaultdict(list)
-    reports = [
-        r[0]
-        for r in con.execute(
-            "SELECT DISTINCT report FROM last_evidence WHERE rule = ? ORDER BY 1", [code]
-        ).fetchall()
-    ]
-    for report in reports:
-        table = REPORTS_BY_KEY[report].table
-        cursor = con.execute(
-            f"""SELECT e."key", e.bucket, f.name, e.line, to_json(r)
-            FROM last_evidence e
-            JOIN files f ON f.file_id = e.file_id
-            JOIN {table} r ON r._file_id = e.file_id AND r._line = e.line
-            WHERE e.rule = ? AND e.report = ?
-            ORDER BY e."key", f.name, e.line""",
-            [code, report],
-        )
-        while batch := cursor.fetchmany(10_000):
-            for key, bucket, file_name, line, original in batch:
-                out[(key, bucket)].append((report, file_name, line, json.loads(original)))
-    return out
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
