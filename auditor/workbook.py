@@ -99,22 +99,7 @@ class Sheet:
         if not (font or fill or formats or links):
             self.ws.append([cell_for(self.ws, value) for value in values])
             return
-        cells = []
-        for n, value in enumerate(values):
-            cell = _styled(self.ws, value)
-            if font:
-                cell.font = font
-            if fill:
-                cell.fill = fill
-            if formats and n in formats:
-                cell.number_format = formats[n]
-            if links and n in links:
-                cell.hyperlink = Hyperlink(
-                    ref=f"{get_column_letter(n + 1)}{self.row}", location=links[n]
-                )
-                cell.font = LINK
-            cells.append(cell)
-        self.ws.append(cells)
+        self.ws.append(styled_row(self.ws, self.row, values, font, fill, formats, links))
 
     def _close(self) -> None:
         last = get_column_letter(len(self.header))
@@ -151,6 +136,33 @@ def _styled(ws, value) -> Cell:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         cell.number_format = DATE_FORMAT
     return cell
+
+
+def styled_row(
+    ws,
+    row: int,
+    values: list,
+    font=None,
+    fill=None,
+    formats: dict[int, str] | None = None,
+    links: dict[int, str] | None = None,
+) -> list[Cell]:
+    """Cells for sheet row `row`: one font and fill for all, a number format or a link to
+    another sheet per column."""
+    cells = []
+    for n, value in enumerate(values):
+        cell = _styled(ws, value)
+        if font:
+            cell.font = font
+        if fill:
+            cell.fill = fill
+        if formats and n in formats:
+            cell.number_format = formats[n]
+        if links and n in links:
+            cell.hyperlink = Hyperlink(ref=f"{get_column_letter(n + 1)}{row}", location=links[n])
+            cell.font = LINK
+        cells.append(cell)
+    return cells
 
 
 def write_workbook(
@@ -207,25 +219,10 @@ def _summary(book, con, info, as_of, findings, database) -> None:
     currencies = sorted({f["currency"] or "" for f in findings}) or ["USD"]
 
     def put(values, font=None, formats=None, links=None, fill=None):
-        row = []
-        for n, value in enumerate(values):
-            cell = _styled(ws, value)
-            if font:
-                cell.font = font
-            if fill:
-                cell.fill = fill
-            if formats and n in formats:
-                cell.number_format = formats[n]
-            if links and n in links:
-                cell.hyperlink = Hyperlink(
-                    ref=f"{get_column_letter(n + 1)}{put.row + 1}", location=links[n]
-                )
-                cell.font = LINK
-            row.append(cell)
-        ws.append(row)
         put.row += 1
+        ws.append(styled_row(ws, put.row, values, font, fill, formats, links))
 
-    put.row = 0
+    put.row = 0  # the row `put` wrote last
     put(["Amazon FBA claims", ""], font=Font(bold=True, size=14))
     put(["As of", as_of], formats={1: DATE_FORMAT})
     put(["Seller database", database])

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from auditor.cli import main
 from auditor.ingest import FileResult, ingest
+from auditor.samples import AS_OF
 from auditor.store import connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,3 +37,25 @@ def load(con, folder: Path) -> dict[str, FileResult]:
 
 def value(con, sql: str):
     return con.execute(sql).fetchone()[0]
+
+
+@pytest.fixture(scope="session")
+def sample_audit(tmp_path_factory):
+    """`fba-audit run` on the shipped samples, once: (output folder, printed output)."""
+    out = tmp_path_factory.mktemp("sample-audit")
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            str(SAMPLES),
+            "--as-of",
+            str(AS_OF),
+            "--db",
+            str(out / "s.duckdb"),
+            "--out",
+            str(out),
+        ],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    return out, result.output

@@ -285,27 +285,7 @@ def _write_transactions(s: Seller, out: Path) -> None:
                 "IL",
                 "62704",
                 "MarketplaceFacilitator",
-                *(
-                    w.money_with_thousands(v[c])
-                    for c in (
-                        "product sales",
-                        "product sales tax",
-                        "shipping credits",
-                        "shipping credits tax",
-                        "gift wrap credits",
-                        "giftwrap credits tax",
-                        "Regulatory Fee",
-                        "Tax On Regulatory Fee",
-                        "promotional rebates",
-                        "promotional rebates tax",
-                        "marketplace withheld tax",
-                        "selling fees",
-                        "fba fees",
-                        "other transaction fees",
-                        "other",
-                        "total",
-                    )
-                ),
+                *(w.money_with_thousands(v[c]) for c in w.TRANSACTIONS_HEADER[14:]),
             ]
         )
     w.write_csv(

@@ -142,29 +142,37 @@ def test_file_order_does_not_change_the_tables(tmp_path_factory, order):
             folder = tmp_path_factory.mktemp("one")
             shutil.copy(INPUTS / name, folder / name)
             load(con, folder)
-        snapshot = {
-            table: sorted(
-                map(
-                    repr,
-                    con.execute(
-                        f"SELECT * EXCLUDE (_file_id, _key, _occurrence) FROM {table}"
-                    ).fetchall(),
-                )
-            )
-            for table in (
-                "raw_ledger",
-                "raw_returns",
-                "raw_reimbursements",
-                "raw_settlement",
-                "raw_transactions",
-                "raw_catalog",
-                "raw_fee_preview",
-            )
-        }
+        snapshot = tables(con)
     finally:
         con.close()
     reference = _reference_snapshot(tmp_path_factory)
     assert snapshot == reference
+
+
+TABLES = (
+    "raw_ledger",
+    "raw_returns",
+    "raw_reimbursements",
+    "raw_settlement",
+    "raw_transactions",
+    "raw_catalog",
+    "raw_fee_preview",
+)
+
+
+def tables(con) -> dict[str, list[str]]:
+    """Every row of the raw tables, without what depends on load order (file ids)."""
+    return {
+        table: sorted(
+            map(
+                repr,
+                con.execute(
+                    f"SELECT * EXCLUDE (_file_id, _key, _occurrence) FROM {table}"
+                ).fetchall(),
+            )
+        )
+        for table in TABLES
+    }
 
 
 _REFERENCE: dict = {}
@@ -174,26 +182,6 @@ def _reference_snapshot(tmp_path_factory):
     if not _REFERENCE:
         con = connect(tmp_path_factory.mktemp("ref") / "seller.duckdb")
         load(con, INPUTS)
-        _REFERENCE.update(
-            {
-                table: sorted(
-                    map(
-                        repr,
-                        con.execute(
-                            f"SELECT * EXCLUDE (_file_id, _key, _occurrence) FROM {table}"
-                        ).fetchall(),
-                    )
-                )
-                for table in (
-                    "raw_ledger",
-                    "raw_returns",
-                    "raw_reimbursements",
-                    "raw_settlement",
-                    "raw_transactions",
-                    "raw_catalog",
-                    "raw_fee_preview",
-                )
-            }
-        )
+        _REFERENCE.update(tables(con))
         con.close()
     return _REFERENCE

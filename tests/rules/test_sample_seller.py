@@ -15,25 +15,10 @@ from auditor.samples import AS_OF
 from tests.conftest import SAMPLES
 
 
-@pytest.fixture(scope="module")
-def audited(tmp_path_factory):
-    out = tmp_path_factory.mktemp("audit")
-    result = CliRunner().invoke(
-        main,
-        [
-            "run",
-            str(SAMPLES),
-            "--as-of",
-            str(AS_OF),
-            "--db",
-            str(out / "s.duckdb"),
-            "--out",
-            str(out),
-        ],
-        catch_exceptions=False,
-    )
-    assert result.exit_code == 0, result.output
-    return out / "findings.csv", result.output
+@pytest.fixture
+def audited(sample_audit):
+    out, output = sample_audit
+    return out / "findings.csv", output
 
 
 def rows(path):

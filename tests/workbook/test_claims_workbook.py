@@ -15,33 +15,16 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from auditor.cli import main
-from auditor.samples import AS_OF
 from auditor.store import connect
 from auditor.workbook import write_workbook
-from tests.conftest import SAMPLES
 from tests.rules.builders import ago, audit, catalog, ledger, reimbursements
 
 RULE_SHEETS = [f"R{n:02d}" for n in range(1, 11)]
 
 
-@pytest.fixture(scope="module")
-def sample_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("run")
-    result = CliRunner().invoke(
-        main,
-        [
-            "run",
-            str(SAMPLES),
-            "--as-of",
-            str(AS_OF),
-            "--db",
-            str(out / "s.duckdb"),
-            "--out",
-            str(out),
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    return out
+@pytest.fixture
+def sample_run(sample_audit):
+    return sample_audit[0]
 
 
 def findings_csv(folder):
