@@ -148,48 +148,18 @@ class Seller:
             fee if fee is not None else self.expected_fee(product),
         )
         self.orders.append(order)
-        self.line(
-            posted,
-            "Order",
-            order.order_id,
-            "ItemPrice",
-            "Principal",
-            order.principal,
-            product.sku,
-            qty,
-        )
         tax = money(order.principal * Decimal("0.07"))
-        self.line(posted, "Order", order.order_id, "ItemPrice", "Tax", tax, product.sku, qty)
-        self.line(
-            posted,
-            "Order",
-            order.order_id,
-            "ItemWithheldTax",
-            "MarketplaceFacilitatorTax-Principal",
-            -tax,
-            product.sku,
-            qty,
-        )
-        self.line(
-            posted,
-            "Order",
-            order.order_id,
-            "ItemFees",
-            "Commission",
-            -order.commission * qty,
-            product.sku,
-            qty,
-        )
-        self.line(
-            posted,
-            "Order",
-            order.order_id,
-            "ItemFees",
-            "FBAPerUnitFulfillmentFee",
-            -(fee_total if fee_total is not None else order.fee * qty),
-            product.sku,
-            qty,
-        )
+        fee_total = fee_total if fee_total is not None else order.fee * qty
+        for amount_type, description, amount in (
+            ("ItemPrice", "Principal", order.principal),
+            ("ItemPrice", "Tax", tax),
+            ("ItemWithheldTax", "MarketplaceFacilitatorTax-Principal", -tax),
+            ("ItemFees", "Commission", -order.commission * qty),
+            ("ItemFees", "FBAPerUnitFulfillmentFee", -fee_total),
+        ):
+            self.line(
+                posted, "Order", order.order_id, amount_type, description, amount, product.sku, qty
+            )
         self.ledger_row(
             posted.date(), product, "Shipments", f"Z{order.order_id[-7:]}X", -qty, "SELLABLE", ""
         )
@@ -211,39 +181,22 @@ class Seller:
         commission_back = order.commission * units
         admin = min(Decimal("5.00"), money(commission_back * Decimal("0.20")))
         sku = order.product.sku
-        self.line(
-            posted,
-            "Refund",
-            order.order_id,
-            "ItemPrice",
-            "Principal",
-            -principal,
-            sku,
-            units,
-            adjustment,
-        )
-        self.line(
-            posted,
-            "Refund",
-            order.order_id,
-            "ItemFees",
-            "Commission",
-            commission_back,
-            sku,
-            units,
-            adjustment,
-        )
-        self.line(
-            posted,
-            "Refund",
-            order.order_id,
-            "ItemFees",
-            "RefundCommission",
-            -admin,
-            sku,
-            units,
-            adjustment,
-        )
+        for amount_type, description, amount in (
+            ("ItemPrice", "Principal", -principal),
+            ("ItemFees", "Commission", commission_back),
+            ("ItemFees", "RefundCommission", -admin),
+        ):
+            self.line(
+                posted,
+                "Refund",
+                order.order_id,
+                amount_type,
+                description,
+                amount,
+                sku,
+                units,
+                adjustment,
+            )
         net = principal - commission_back + admin
         if restocking is not None:
             self.line(
