@@ -12,6 +12,7 @@ import duckdb
 from auditor import facts as shared
 from auditor.fees import RateCard, load_rate_card, load_referral_schedule
 from auditor.findings import claim_lines, findings
+from auditor.history import record_run
 from auditor.policy import load_policy_tables
 from rules.base import Rule
 from rules.registry import RULES
@@ -120,6 +121,8 @@ FINDING_FIELDS = {
     "last_date": "DATE",
     "refs": "VARCHAR[]",
     "bucket": "VARCHAR",
+    "finding_id": "VARCHAR",  # stable from run to run (auditor.history)
+    "change": "VARCHAR",  # against the previous run: new, still_open, changed
 }
 FINDING_TABLE = ", ".join(f'"{name}" {kind}' for name, kind in FINDING_FIELDS.items())
 
@@ -142,9 +145,10 @@ def save_run(con: duckdb.DuckDBPyConnection, audit: Audit, has_evidence: bool) -
         "notes": audit.notes,
         "not_run": {o.rule.code: o.missing for o in audit.outcomes if o.missing},
     }
-    rows = [[f.get(c) for c in FINDING_FIELDS] for f in audit.findings]
     con.execute("BEGIN TRANSACTION")
     try:
+        record_run(con, audit.as_of, audit.findings)
+        rows = [[f.get(c) for c in FINDING_FIELDS] for f in audit.findings]
         con.execute(f"CREATE OR REPLACE TABLE last_findings ({FINDING_TABLE})")
         if rows:
             marks = ", ".join("?" for _ in FINDING_FIELDS)
