@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from auditor import facts as shared
+from auditor.claims import settle as settle_claims
 from auditor.fees import RateCard, load_rate_card, load_referral_schedule
 from auditor.findings import claim_lines, findings
 from auditor.history import record_run
@@ -148,6 +149,7 @@ def save_run(con: duckdb.DuckDBPyConnection, audit: Audit, has_evidence: bool) -
     con.execute("BEGIN TRANSACTION")
     try:
         record_run(con, audit.as_of, audit.findings)
+        settle_claims(con, audit.as_of)
         rows = [[f.get(c) for c in FINDING_FIELDS] for f in audit.findings]
         con.execute(f"CREATE OR REPLACE TABLE last_findings ({FINDING_TABLE})")
         if rows:

@@ -13,7 +13,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from auditor import history
 from auditor.audit import Audit, run_audit
+from auditor.claims import ClaimError, follow_ups
+from auditor.claims import import_workbook as import_claims
+from auditor.claims import mark as mark_claim
 from auditor.findings import CLAIMABLE, WRITERS, write_csv
 from auditor.ingest import FileResult, ingest
 from auditor.reports import REPORTS
@@ -203,9 +207,15 @@ def run_command(reports_dir, as_of, db_path, out_dir, rates, referral, formats, 
         for fmt in formats:
             WRITERS[fmt](audit.findings, out_dir / f"findings.{fmt}")
         write_workbook(con, out_dir / "claims.xlsx", database=db_path.name)
+        chasing = follow_ups(con, as_of)
     finally:
         con.close()
     print_audit(audit, Console())
+    for finding_id, case_id, filed_on in chasing:
+        click.echo(
+            f"follow up: {finding_id} (case {case_id or 'without an id'}) filed on "
+            f"{filed_on} is still unpaid"
+        )
     click.echo(f"wrote {out_dir / 'findings.csv'} and {out_dir / 'claims.xlsx'}")
     if any(r.status == "error" for r in results):
         sys.exit(1)
@@ -213,13 +223,19 @@ def run_command(reports_dir, as_of, db_path, out_dir, rates, referral, formats, 
 
 def print_audit(audit: Audit, console: Console) -> None:
     table = Table(title=f"Claims as of {audit.as_of}", title_justify="left")
-    for heading in ("rule", "", "claimable", "units", "amount", "expiring ≤14 days"):
+    for heading in ("rule", "", "claimable", "new", "units", "amount", "expiring ≤14 days"):
         table.add_column(heading, justify="left" if heading in ("rule", "") else "right")
     for outcome in audit.outcomes:
         rule = outcome.rule
         if outcome.missing:
             table.add_row(
-                rule.code, rule.slug, "not run: needs " + ", ".join(outcome.missing), "", "", ""
+                rule.code,
+                rule.slug,
+                "not run: needs " + ", ".join(outcome.missing),
+                "",
+                "",
+                "",
+                "",
             )
             continue
         claimable = [f for f in outcome.findings if f["status"] in CLAIMABLE]
@@ -227,6 +243,7 @@ def print_audit(audit: Audit, console: Console) -> None:
             rule.code,
             rule.slug,
             str(len(claimable)),
+            str(sum(1 for f in claimable if f.get("change") == "new")),
             str(sum(f["quantity"] or 0 for f in claimable)),
             _amounts(claimable),
             str(sum(1 for f in claimable if f["status"] == "expiring")),
@@ -277,6 +294,110 @@ def workbook_command(db_path: Path, out_path: Path) -> None:
     finally:
         con.close()
     click.echo(f"wrote {out_path}")
+
+
+@main.group(name="claims")
+def claims_group() -> None:
+    """Record the claims you filed, and read them back from the workbook.
+
+    \b
+    Example:
+        fba-audit claims mark R02-05a499926f --filed --case-id 12345678901 --db acme.duckdb
+    """
+
+
+@claims_group.command(name="mark")
+@click.argument("finding_id")
+@click.option("--filed", "state", flag_value="filed", help="You filed a case for it.")
+@click.option("--denied", "state", flag_value="denied", help="Amazon denied the case.")
+@click.option("--withdrawn", "state", flag_value="withdrawn", help="You withdrew it.")
+@click.option("--case-id", help="The Seller Support case id.")
+@click.option(
+    "--date",
+    "filed_on",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="When you filed it (default today).",
+)
+@db_option
+def claims_mark(finding_id, state, case_id, filed_on, db_path) -> None:
+    """Mark FINDING_ID (from the Claims sheet) as filed, denied or withdrawn.
+
+    \b
+    Example:
+        fba-audit claims mark R04-0e55ea8735 --filed --case-id 17712345678 --date 2026-01-20
+    """
+    if state is None:
+        raise click.ClickException("say what happened: --filed, --denied or --withdrawn")
+    day = filed_on.date() if filed_on else (dt.date.today() if state == "filed" else None)
+    con = open_db(db_path)
+    try:
+        mark_claim(con, finding_id, state, case_id, day)
+    except ClaimError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        con.close()
+    click.echo(f"{finding_id}: {state}")
+
+
+@claims_group.command(name="import")
+@click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@db_option
+def claims_import(workbook: Path, db_path: Path) -> None:
+    """Read the Case id, Date filed and Outcome columns you filled in the Claims sheet.
+
+    \b
+    Example:
+        fba-audit claims import claims.xlsx --db acme.duckdb
+    """
+    con = open_db(db_path)
+    try:
+        count = import_claims(con, workbook)
+    except ClaimError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        con.close()
+    click.echo(f"recorded {count} claims from {workbook}")
+
+
+@main.command(name="history")
+@db_option
+def history_command(db_path: Path) -> None:
+    """What was found, recovered and is left to claim, by month and by rule.
+
+    \b
+    Example:
+        fba-audit history --db acme.duckdb
+    """
+    con = open_db(db_path)
+    try:
+        if not con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'runs'"
+        ).fetchone()[0]:
+            raise click.ClickException(f"{db_path}: no audit yet; run fba-audit run first")
+        months, rules = history.by_month(con), history.by_rule(con)
+    finally:
+        con.close()
+    console = Console()
+    table = Table(title="By month", title_justify="left")
+    for heading in ("month", "claimable", "new findings", "resolved", "recovered"):
+        table.add_column(heading, justify="left" if heading == "month" else "right")
+    for month, claimable, new, resolved, recovered in months:
+        table.add_row(month, f"{claimable:,.2f}", str(new), str(resolved), f"{recovered:,.2f}")
+    console.print(table)
+    table = Table(title="By rule", title_justify="left")
+    for heading in ("rule", "found", "recovered", "recovery rate", "claimable left"):
+        table.add_column(heading, justify="left" if heading == "rule" else "right")
+    for rule, found, recovered, rate, left in rules:
+        table.add_row(
+            rule,
+            f"{found or 0:,.2f}",
+            f"{recovered:,.2f}",
+            "" if rate is None else f"{rate}%",
+            f"{left:,.2f}",
+        )
+    console.print(table)
+    recovered = sum((r[2] for r in rules), Decimal(0))
+    click.echo(f"recovered to date: {recovered:,.2f}")
 
 
 @main.command(name="rules")

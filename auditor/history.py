@@ -165,3 +165,53 @@ def _settled_by(con, rule: str, key: str, since: dt.date | None, as_of: dt.date)
         {"key": key, "since": since or dt.date.min, "as_of": as_of},
     ).fetchone()
     return (row[0], row[1]) if row and row[0] else (None, None)
+
+
+def by_month(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """Per month (of the runs' as-of dates, its last run): claimable then, new findings,
+    findings resolved and what was recovered."""
+    return con.execute(
+        """WITH last_of_month AS (
+            SELECT strftime(as_of, '%Y-%m') AS month, max(run_id) AS run_id FROM runs
+            GROUP BY 1
+        ), month_runs AS (
+            SELECT strftime(r.as_of, '%Y-%m') AS month, f.* FROM run_findings f
+            JOIN runs r USING (run_id)
+        )
+        SELECT m.month,
+            (SELECT coalesce(sum(amount), 0) FROM run_findings f WHERE f.run_id = m.run_id
+             AND f.status IN ('open', 'expiring') AND f.change NOT IN ('resolved', 'expired'))
+                AS claimable,
+            (SELECT count(*) FROM month_runs x WHERE x.month = m.month AND x.change = 'new')
+                AS new_findings,
+            (SELECT count(*) FROM month_runs x WHERE x.month = m.month
+             AND x.change = 'resolved') AS resolved,
+            (SELECT coalesce(sum(recovered), 0) FROM month_runs x WHERE x.month = m.month
+             AND x.change = 'resolved') AS recovered
+        FROM last_of_month m ORDER BY m.month"""
+    ).fetchall()
+
+
+def by_rule(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """Per rule: amount found (each finding's latest amount), recovered, rate, claimable left."""
+    return con.execute(
+        """WITH latest AS (
+            SELECT * FROM run_findings WHERE change <> 'resolved'
+            QUALIFY row_number() OVER (PARTITION BY finding_id ORDER BY run_id DESC) = 1
+        ), recovered AS (
+            SELECT rule, sum(recovered) AS amount FROM run_findings
+            WHERE change = 'resolved' GROUP BY rule
+        ), now AS (
+            SELECT rule, sum(amount) AS amount FROM run_findings
+            WHERE run_id = (SELECT max(run_id) FROM runs) AND status IN ('open', 'expiring')
+              AND change NOT IN ('resolved', 'expired')
+            GROUP BY rule
+        )
+        SELECT l.rule, sum(l.amount) AS found, coalesce(any_value(r.amount), 0) AS recovered,
+            CASE WHEN sum(l.amount) > 0
+                 THEN round(100 * coalesce(any_value(r.amount), 0) / sum(l.amount), 1) END
+                AS rate,
+            coalesce(any_value(n.amount), 0) AS claimable
+        FROM latest l LEFT JOIN recovered r USING (rule) LEFT JOIN now n USING (rule)
+        GROUP BY l.rule ORDER BY l.rule"""
+    ).fetchall()

@@ -300,6 +300,8 @@ def _summary(book, con, info, as_of, findings, database) -> None:
 
 
 CLAIMS_HEADER = [
+    "Finding id",
+    "Change",
     "Status",
     "Deadline",
     "Days left",
@@ -321,17 +323,18 @@ CLAIMS_HEADER = [
 
 
 def _claims(book, con, findings, as_of, max_rows) -> None:
+    """One row per claimable finding: new this month first, then soonest deadline first."""
     sheet = Sheet(
         book,
         "Claims",
         CLAIMS_HEADER,
-        [10, 12, 9, 6, 30, 16, 13, 21, 15, 7, 12, 9, 12, 100, 14, 12, 16],
+        [17, 10, 10, 12, 9, 6, 30, 16, 13, 21, 15, 7, 12, 9, 12, 100, 14, 12, 16],
         max_rows,
     )
     citations = _citations(con)
-    for f in findings:
-        if f["status"] not in CLAIMABLE:
-            continue
+    filed = _filed(con)
+    ready = [f for f in findings if f["status"] in CLAIMABLE]
+    for f in sorted(ready, key=lambda f: (f.get("change") != "new", f["claim_deadline"])):
         quoted = citations.get((f["rule"], f["key"], f["bucket"]), [])
         more = f["evidence_rows"] - len(quoted)
         case = (
@@ -340,8 +343,11 @@ def _claims(book, con, findings, as_of, max_rows) -> None:
             + "; ".join(quoted)
             + (f"; and {more} more rows on sheet {f['rule']}." if more > 0 else ".")
         )
+        case_id, filed_on, outcome = filed.get(f.get("finding_id"), (None, None, None))
         sheet.append(
             [
+                f.get("finding_id"),
+                f.get("change"),
                 f["status"],
                 f["claim_deadline"],
                 (f["claim_deadline"] - as_of).days,
@@ -356,15 +362,27 @@ def _claims(book, con, findings, as_of, max_rows) -> None:
                 f["currency"],
                 f["valuation"],
                 case,
-                None,
-                None,
-                None,
+                case_id,
+                filed_on,
+                outcome,
             ],
             fill=EXPIRING_FILL if f["status"] == "expiring" else None,
-            formats={10: money_format(f["currency"]), 15: DATE_FORMAT},
-            links={3: f"'{f['rule']}'!A1"},
+            formats={3: DATE_FORMAT, 12: money_format(f["currency"]), 17: DATE_FORMAT},
+            links={5: f"'{f['rule']}'!A1"},
         )
     sheet.close()
+
+
+def _filed(con) -> dict[str, tuple]:
+    """What the seller already recorded per finding: (case id, date filed, outcome)."""
+    if not _has(con, "claims"):
+        return {}
+    return {
+        fid: (case_id, filed_on, outcome or state)
+        for fid, case_id, filed_on, outcome, state in con.execute(
+            "SELECT finding_id, case_id, filed_on, outcome, state FROM claims"
+        ).fetchall()
+    }
 
 
 def _citations(con) -> dict[tuple, list[str]]:

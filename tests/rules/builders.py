@@ -68,7 +68,7 @@ def reimbursements(*rows: dict) -> str:
             [
                 f"{r['date']}T10:00:00+00:00",
                 r.get("id", f"900{n}"),
-                "",
+                r.get("case_id", ""),
                 r.get("order_id", ""),
                 r["reason"],
                 r.get("sku", "SKU1"),

@@ -43,7 +43,7 @@ def test_totals_agree_with_claims_sheet_and_findings_csv(sample_run):
     claims = list(book["Claims"].iter_rows(min_row=2, values_only=True))
     claimable = [f for f in findings_csv(sample_run) if f["status"] in ("open", "expiring")]
     total_csv = sum(Decimal(f["amount"]) for f in claimable if f["amount"])
-    total_sheet = sum(Decimal(str(r[10])) for r in claims if r[10] is not None)
+    total_sheet = sum(Decimal(str(r[12])) for r in claims if r[12] is not None)
     assert Decimal(str(summary["Total claimable now (USD)"])) == total_csv == total_sheet
     assert len(claims) == len(claimable)
     expiring = sum(Decimal(f["amount"]) for f in claimable if f["status"] == "expiring")
@@ -55,12 +55,12 @@ def test_claims_are_soonest_deadline_first_with_case_text(sample_run):
     header = [c.value for c in sheet[1]]
     assert header[-3:] == ["Case id", "Date filed", "Outcome"]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
-    deadlines = [r[1] for r in rows]
+    deadlines = [r[3] for r in rows]
     assert deadlines == sorted(deadlines)
     assert all(isinstance(d, dt.datetime) for d in deadlines)  # a date, not text
-    case = rows[0][13]
+    case = rows[0][15]
     assert " Evidence: " in case and " line " in case
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:Q")
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:S")
 
 
 def test_links_resolve_and_the_chart_exists(sample_run):

@@ -1,0 +1,151 @@
+"""The claims a seller filed: marked by hand or read back from the workbook's Claims sheet, and
+settled automatically when Amazon's reimbursement arrives."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+from openpyxl import load_workbook
+
+FOLLOW_UP_DAYS = 30  # a filed claim unpaid this long wants a follow-up with Seller Support
+STATES = ("filed", "denied", "withdrawn", "paid")
+
+SCHEMA = """CREATE TABLE IF NOT EXISTS claims (
+    finding_id VARCHAR PRIMARY KEY, rule VARCHAR, "key" VARCHAR, state VARCHAR,
+    case_id VARCHAR, filed_on DATE, outcome VARCHAR, recovered DECIMAL(18,2),
+    reimbursement_ids VARCHAR[], updated_at TIMESTAMP)"""
+
+
+class ClaimError(Exception):
+    pass
+
+
+def ensure(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(SCHEMA)
+
+
+def mark(
+    con,
+    finding_id: str,
+    state: str,
+    case_id: str | None = None,
+    filed_on: dt.date | None = None,
+    outcome: str | None = None,
+) -> None:
+    """Record what the seller did with a finding (filed, denied, withdrawn)."""
+    ensure(con)
+    known = (
+        con.execute(
+            'SELECT rule, "key" FROM run_findings WHERE finding_id = ? '
+            "ORDER BY run_id DESC LIMIT 1",
+            [finding_id],
+        ).fetchone()
+        if _has(con, "run_findings")
+        else None
+    )
+    if known is None:
+        raise ClaimError(
+            f"no finding {finding_id} in this database; the ids are in the Claims sheet's "
+            "first column"
+        )
+    con.execute(
+        """INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, now()::TIMESTAMP)
+        ON CONFLICT (finding_id) DO UPDATE SET state = excluded.state,
+            case_id = coalesce(excluded.case_id, claims.case_id),
+            filed_on = coalesce(excluded.filed_on, claims.filed_on),
+            outcome = coalesce(excluded.outcome, claims.outcome),
+            updated_at = excluded.updated_at""",
+        [finding_id, known[0], known[1], state, case_id, filed_on, outcome],
+    )
+
+
+def import_workbook(con, path: Path) -> int:
+    """Read the Claims sheet's Case id / Date filed / Outcome columns back; returns how many
+    claims it recorded."""
+    try:
+        sheet = load_workbook(path, read_only=True)["Claims"]
+    except (OSError, KeyError, ValueError) as error:
+        raise ClaimError(f"{path}: not a claims workbook with a Claims sheet ({error})") from None
+    rows = sheet.iter_rows(values_only=True)
+    header = [str(h or "") for h in next(rows, [])]
+    try:
+        at = {
+            name: header.index(name) for name in ("Finding id", "Case id", "Date filed", "Outcome")
+        }
+    except ValueError:
+        raise ClaimError(
+            f"{path}: the Claims sheet lacks Finding id, Case id, Date filed or "
+            "Outcome columns; write it again with fba-audit workbook"
+        ) from None
+    count = 0
+    for line, row in enumerate(rows, start=2):
+        fid, case_id, filed, outcome = (row[at[n]] for n in at)
+        if not fid or not (case_id or filed or outcome):
+            continue
+        text = str(outcome or "").strip().lower()
+        state = next((s for s in ("denied", "withdrawn", "paid") if text.startswith(s)), "filed")
+        if isinstance(filed, dt.datetime):
+            filed = filed.date()
+        elif isinstance(filed, str) and filed.strip():
+            try:
+                filed = dt.date.fromisoformat(filed.strip())
+            except ValueError:
+                raise ClaimError(
+                    f"{path}: Claims line {line}: date filed {filed!r} is not a "
+                    "date; write it as YYYY-MM-DD"
+                ) from None
+        mark(
+            con,
+            str(fid),
+            state,
+            str(case_id) if case_id else None,
+            filed or None,
+            str(outcome) if outcome else None,
+        )
+        count += 1
+    return count
+
+
+def settle(con, as_of: dt.date) -> None:
+    """A filed claim whose reimbursement arrived is paid: matched by the reimbursement's case
+    id, or by the finding having been resolved with linked reimbursements."""
+    ensure(con)
+    con.execute(
+        """UPDATE claims SET state = 'paid', recovered = r.amount, reimbursement_ids = r.ids,
+            updated_at = now()::TIMESTAMP
+        FROM (SELECT case_id, sum(net_amount) AS amount,
+                     list(reimbursement_id ORDER BY reimbursement_id) AS ids
+              FROM reimbursements WHERE case_id IS NOT NULL AND net_amount > 0
+              GROUP BY case_id) r
+        WHERE claims.state = 'filed' AND claims.case_id = r.case_id"""
+    )
+    if _has(con, "run_findings"):
+        con.execute(
+            """UPDATE claims SET state = 'paid', recovered = f.recovered,
+                reimbursement_ids = f.reimbursement_ids, updated_at = now()::TIMESTAMP
+            FROM run_findings f
+            WHERE claims.state = 'filed' AND f.finding_id = claims.finding_id
+              AND f.change = 'resolved' AND f.reimbursement_ids IS NOT NULL
+              AND f.run_id = (SELECT max(run_id) FROM runs)"""
+        )
+
+
+def follow_ups(con, as_of: dt.date) -> list[tuple[str, str, dt.date]]:
+    """Filed claims still unpaid after FOLLOW_UP_DAYS: (finding id, case id, filed on)."""
+    ensure(con)
+    return con.execute(
+        f"""SELECT finding_id, case_id, filed_on FROM claims
+        WHERE state = 'filed' AND filed_on IS NOT NULL
+          AND filed_on <= DATE '{as_of.isoformat()}' - {FOLLOW_UP_DAYS}
+        ORDER BY filed_on, finding_id"""
+    ).fetchall()
+
+
+def _has(con, table: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [table]
+        ).fetchone()[0]
+    )
