@@ -15,6 +15,7 @@ from auditor.fees import RateCard, load_rate_card, load_referral_schedule
 from auditor.findings import claim_lines, findings
 from auditor.history import record_run
 from auditor.policy import load_policy_tables
+from auditor.store import end_run
 from rules.base import Rule
 from rules.registry import RULES
 
@@ -163,6 +164,7 @@ def save_run(con: duckdb.DuckDBPyConnection, audit: Audit, has_evidence: bool) -
             con.execute("INSERT INTO last_evidence SELECT * FROM finding_evidence")
         con.execute("CREATE OR REPLACE TABLE last_run (info JSON, ran_at TIMESTAMP)")
         con.execute("INSERT INTO last_run VALUES (?, now()::TIMESTAMP)", [json.dumps(info)])
+        end_run(con)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -21,7 +21,7 @@ from auditor.claims import mark as mark_claim
 from auditor.findings import CLAIMABLE, WRITERS, write_csv
 from auditor.ingest import FileResult, ingest
 from auditor.reports import REPORTS
-from auditor.store import DEFAULT_DB, DatabaseInUse, connect
+from auditor.store import DEFAULT_DB, DatabaseInUse, begin_run, connect, end_run, recover
 from auditor.workbook import NoRun, write_workbook
 from rules.registry import BY_CODE, RULES
 
@@ -76,16 +76,26 @@ def ingest_command(reports_dir: Path, db_path: Path, encoding: str | None) -> No
 
 
 def open_db(db_path: Path):
+    """Open the seller's database, undoing first what an interrupted run left half-loaded."""
     try:
-        return connect(db_path)
+        con = connect(db_path)
     except DatabaseInUse as error:
         raise click.ClickException(str(error)) from None
+    undone = recover(con)
+    if undone:
+        click.echo(
+            f"an interrupted run was undone: {undone} files it had loaded were unloaded", err=True
+        )
+    return con
 
 
 def load_reports(reports_dir: Path, db_path: Path, encoding: str | None) -> list[FileResult]:
     con = open_db(db_path)
     try:
-        return load_into(con, reports_dir, encoding)
+        begin_run(con, "ingest")
+        results = load_into(con, reports_dir, encoding)
+        end_run(con)
+        return results
     finally:
         con.close()
 
@@ -201,6 +211,7 @@ def run_command(reports_dir, as_of, db_path, out_dir, rates, referral, formats, 
     """
     con = open_db(db_path)
     try:
+        begin_run(con, "run")
         results = load_into(con, reports_dir, encoding)
         audit = run_audit(con, as_of, rates, referral)
         write_csv(audit.findings, out_dir / "findings.csv")

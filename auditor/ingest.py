@@ -8,8 +8,11 @@ file goes in whole or not at all. A file whose SHA-256 is already recorded is no
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import sys
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,9 +141,18 @@ def ingest(
             results.append(load_source(con, item, workdir, encoding))
             if progress:
                 progress(item.name, item.path.stat().st_size)
+            _pause_for_tests(len(results))
     finally:
         remove_workdir(workdir)
     return results
+
+
+def _pause_for_tests(files_seen: int) -> None:
+    """FBA_AUDIT_PAUSE_AFTER_FILES=N stops loading after N files (and says so on stderr), so a
+    test can kill a run at a known point."""
+    if os.environ.get("FBA_AUDIT_PAUSE_AFTER_FILES") == str(files_seen):
+        print(f"paused after {files_seen} files", file=sys.stderr, flush=True)
+        time.sleep(600)
 
 
 def _database_files(con: duckdb.DuckDBPyConnection) -> tuple[Path, ...]:
@@ -219,6 +231,10 @@ def _load(
                 currency,
                 source.mtime,
             ],
+        )
+        con.execute(
+            "INSERT INTO journal_files SELECT ? WHERE EXISTS (SELECT 1 FROM run_journal)",
+            [file_id],
         )
         _drop_scratch(con)
         con.execute("COMMIT")

@@ -50,6 +50,34 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
     return con
 
 
+def begin_run(con: duckdb.DuckDBPyConnection, command: str) -> None:
+    """Mark a run as under way; `end_run` (in the run's last transaction) clears the mark."""
+    con.execute("INSERT INTO run_journal VALUES (now()::TIMESTAMP, ?)", [command])
+
+
+def end_run(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DELETE FROM journal_files")
+    con.execute("DELETE FROM run_journal")
+
+
+def recover(con: duckdb.DuckDBPyConnection) -> int:
+    """Undo what an interrupted run loaded, so the database is as it was before that run.
+    Returns how many files were unloaded."""
+    if not con.execute("SELECT count(*) FROM run_journal").fetchone()[0]:
+        return 0
+    undone = con.execute("SELECT count(*) FROM journal_files").fetchone()[0]
+    con.execute("BEGIN TRANSACTION")
+    for report in REPORTS:
+        con.execute(
+            f"DELETE FROM {report.table} WHERE _file_id IN (SELECT file_id FROM journal_files)"
+        )
+    con.execute("DELETE FROM settlements WHERE _file_id IN (SELECT file_id FROM journal_files)")
+    con.execute("DELETE FROM files WHERE file_id IN (SELECT file_id FROM journal_files)")
+    end_run(con)
+    con.execute("COMMIT")
+    return undone
+
+
 def table_columns(report: Report) -> list[tuple[str, str]]:
     columns = [(c.name, SQL_TYPES[c.kind]) for c in report.columns]
     return columns + EXTRA_COLUMNS.get(report.key, []) + PROVENANCE
@@ -93,6 +121,9 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
         )"""
     )
     con.execute("CREATE TABLE IF NOT EXISTS meta (name VARCHAR PRIMARY KEY, value VARCHAR)")
+    # An unfinished run: what it loaded is undone when the database is next opened.
+    con.execute("CREATE TABLE IF NOT EXISTS run_journal (started_at TIMESTAMP, command VARCHAR)")
+    con.execute("CREATE TABLE IF NOT EXISTS journal_files (file_id INTEGER)")
     con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
     for report in REPORTS:
         cols = ", ".join(f'"{n}" {t}' for n, t in table_columns(report))

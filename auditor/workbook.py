@@ -204,7 +204,7 @@ def _findings(con) -> list[dict]:
 def _summary(book, con, info, as_of, findings, database) -> None:
     ws = book.create_sheet("Summary")
     ws.column_dimensions["A"].width = 58
-    for letter in "BCDEFGHIJ":
+    for letter in "BCDEFGHIJK":
         ws.column_dimensions[letter].width = 11
     markets = [
         r[0]
@@ -253,6 +253,7 @@ def _summary(book, con, info, as_of, findings, database) -> None:
             "Expiring",
             "Pending",
             "Expired",
+            "New this run",
             "Not run",
         ],
         font=BOLD,
@@ -277,6 +278,7 @@ def _summary(book, con, info, as_of, findings, database) -> None:
                 counts["expiring"],
                 counts["pending"],
                 counts["expired"],
+                sum(1 for f in mine if f["change"] == "new"),
                 "needs " + ", ".join(missing) if missing else "",
             ],
             formats={4: fmt},
@@ -284,7 +286,10 @@ def _summary(book, con, info, as_of, findings, database) -> None:
         )
     last_rule_row = put.row
     put([])
-    put(["Claims: one row per claim to file, soonest deadline first"], links={0: "'Claims'!A1"})
+    put(
+        ["Claims: one row per claim to file, new this run first, then soonest deadline"],
+        links={0: "'Claims'!A1"},
+    )
     chart = BarChart()
     chart.type = "bar"
     chart.title = "Claimable amount by rule"
