@@ -120,8 +120,15 @@ def load_into(con, reports_dir: Path, encoding: str | None) -> list[FileResult]:
             progress=lambda name, size: bar.update(task, advance=size, description=name),
             encoding=encoding,
         )
-    print_summary(results, Console())
+    print_summary(results, output_console())
     return results
+
+
+def output_console() -> Console:
+    """Where tables go: the terminal's width, or 120 columns into a file or pipe, so that a
+    logged run keeps each row on one line."""
+    console = Console()
+    return console if console.is_terminal else Console(width=120)
 
 
 def _files(root: Path) -> list[Path]:
@@ -221,7 +228,7 @@ def run_command(reports_dir, as_of, db_path, out_dir, rates, referral, formats, 
         chasing = follow_ups(con, as_of)
     finally:
         con.close()
-    print_audit(audit, Console())
+    print_audit(audit, output_console())
     for finding_id, case_id, filed_on in chasing:
         click.echo(
             f"follow up: {finding_id} (case {case_id or 'without an id'}) filed on "
@@ -235,7 +242,9 @@ def run_command(reports_dir, as_of, db_path, out_dir, rates, referral, formats, 
 def print_audit(audit: Audit, console: Console) -> None:
     table = Table(title=f"Claims as of {audit.as_of}", title_justify="left")
     for heading in ("rule", "", "claimable", "new", "units", "amount", "expiring ≤14 days"):
-        table.add_column(heading, justify="left" if heading in ("rule", "") else "right")
+        table.add_column(
+            heading, justify="left" if heading in ("rule", "") else "right", overflow="fold"
+        )
     for outcome in audit.outcomes:
         rule = outcome.rule
         if outcome.missing:
@@ -388,7 +397,7 @@ def history_command(db_path: Path) -> None:
         months, rules = history.by_month(con), history.by_rule(con)
     finally:
         con.close()
-    console = Console()
+    console = output_console()
     table = Table(title="By month", title_justify="left")
     for heading in ("month", "claimable", "new findings", "resolved", "recovered"):
         table.add_column(heading, justify="left" if heading == "month" else "right")
