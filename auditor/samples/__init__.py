@@ -24,7 +24,12 @@ from auditor.samples.story import SPATULA_MEASURED, ordinary_business, plant_cas
 __all__ = ["AS_OF", "generate"]
 
 
-def generate(out: Path, seed: int = 7, scale: float = 1.0) -> Seller:
+def generate(
+    out: Path, seed: int = 7, scale: float = 1.0, through: dt.date | None = None
+) -> Seller:
+    """Write the seller's reports as downloaded on `through` (default AS_OF): only what had
+    happened, been settled or been approved before that day."""
+    cut = through or AS_OF
     out = Path(out)
     if out.exists():
         for child in out.iterdir():
@@ -34,16 +39,16 @@ def generate(out: Path, seed: int = 7, scale: float = 1.0) -> Seller:
     seller = Seller(seed, scale)
     ordinary_business(seller)
     plant_cases(seller)
-    _write_ledger(seller, out)
-    _write_settlements(seller, out)
-    _write_simple(seller, out)
-    _write_transactions(seller, out)
-    _write_fee_preview(seller, out)
+    _write_ledger(seller, out, cut)
+    _write_settlements(seller, out, cut)
+    _write_simple(seller, out, cut)
+    _write_transactions(seller, out, cut)
+    _write_fee_preview(seller, out, cut)
     _write_plants(seller, out)
     return seller
 
 
-def _write_ledger(s: Seller, out: Path) -> None:
+def _write_ledger(s: Seller, out: Path, cut: dt.date) -> None:
     rows = sorted(s.ledger, key=lambda r: (r[0], r[1], r[5], r[6]))
 
     def formatted(first: dt.date, last: dt.date):
@@ -52,20 +57,22 @@ def _write_ledger(s: Seller, out: Path) -> None:
                 yield [w.ledger_date(r[0]), *r[1:], w.ledger_datetime(r[0])]
 
     # Two downloads whose ranges overlap by a month, as sellers really have them.
-    first_end = START + dt.timedelta(days=227)
-    second_start = first_end - dt.timedelta(days=29)
+    last = cut - dt.timedelta(days=1)
+    first_end = min(START + dt.timedelta(days=227), last)
+    second_start = START + dt.timedelta(days=198)
     w.write_flat(
         out / "ledger" / f"ledger-{START}_{first_end}.txt",
         w.LEDGER_HEADER,
         formatted(START, first_end),
         quote_all=True,
     )
-    w.write_flat(
-        out / "ledger" / f"ledger-{second_start}_{AS_OF - dt.timedelta(days=1)}.txt",
-        w.LEDGER_HEADER,
-        formatted(second_start, AS_OF - dt.timedelta(days=1)),
-        quote_all=True,
-    )
+    if second_start <= last:
+        w.write_flat(
+            out / "ledger" / f"ledger-{second_start}_{last}.txt",
+            w.LEDGER_HEADER,
+            formatted(second_start, last),
+            quote_all=True,
+        )
     # The legacy adjustments report, from before the ledger download starts.
     legacy = [
         [
@@ -98,7 +105,7 @@ def _write_ledger(s: Seller, out: Path) -> None:
     )
 
 
-def _write_settlements(s: Seller, out: Path) -> None:
+def _write_settlements(s: Seller, out: Path, cut: dt.date) -> None:
     periods: dict[int, list[dict]] = defaultdict(list)
     for line in s.lines:
         periods[(line["posted"].date() - START).days // SETTLEMENT_DAYS].append(line)
@@ -107,7 +114,7 @@ def _write_settlements(s: Seller, out: Path) -> None:
             START + dt.timedelta(days=k * SETTLEMENT_DAYS), dt.time(20, 21, 38)
         )
         end = begin + dt.timedelta(days=SETTLEMENT_DAYS)
-        if end.date() > AS_OF:
+        if end.date() > cut:
             continue  # still open: Amazon has not issued it yet
         settlement_id = str(11_842_000_000 + k * 1_771)
         lines = sorted(periods[k], key=lambda x: (x["posted"], x["order_id"] or ""))
@@ -153,19 +160,29 @@ def _write_settlements(s: Seller, out: Path) -> None:
         w.write_flat(out / "settlements" / f"{settlement_id}.txt", w.SETTLEMENT_HEADER, rows)
 
 
-def _write_simple(s: Seller, out: Path) -> None:
+def _write_simple(s: Seller, out: Path, cut: dt.date) -> None:
     w.write_flat(
         out / "customer-returns.txt",
         w.RETURNS_HEADER,
-        ([w.iso_utc(r[0]), *r[1:]] for r in sorted(s.returns, key=lambda r: r[0])),
+        (
+            [w.iso_utc(r[0]), *r[1:]]
+            for r in sorted(s.returns, key=lambda r: r[0])
+            if r[0].date() < cut
+        ),
     )
     w.write_flat(
         out / "reimbursements.txt",
         w.REIMBURSEMENTS_HEADER,
-        ([w.iso_utc(r[0]), *r[1:]] for r in sorted(s.reimbursements, key=lambda r: (r[0], r[1]))),
+        (
+            [w.iso_utc(r[0]), *r[1:]]
+            for r in sorted(s.reimbursements, key=lambda r: (r[0], r[1]))
+            if r[0].date() < cut
+        ),
     )
     orders = []
     for o in sorted(s.orders, key=lambda o: o.purchased):
+        if o.purchased.date() >= cut:
+            continue
         p = o.product
         orders.append(
             [
@@ -216,9 +233,10 @@ def _write_simple(s: Seller, out: Path) -> None:
                 *r[6:],
             ]
             for r in s.removals
+            if r[0] < cut
         ),
     )
-    w.write_csv(out / "inbound-shipments.csv", w.INBOUND_HEADER, s.inbound)
+    w.write_csv(out / "inbound-shipments.csv", w.INBOUND_HEADER, _inbound_on(s, cut))
     catalog = []
     for p in PRODUCTS:
         category = "" if p.sku == "EL-CHARGER-65" else p.category  # falls back to product group
@@ -237,9 +255,26 @@ def _write_simple(s: Seller, out: Path) -> None:
     w.write_csv(out / "my-catalog.csv", w.CATALOG_HEADER, catalog)
 
 
-def _write_transactions(s: Seller, out: Path) -> None:
+def _inbound_on(s: Seller, cut: dt.date) -> list[list]:
+    """Each shipment item as the export showed it on `cut`: closed, receiving, or shipped."""
+    received: dict[tuple, int] = defaultdict(int)
+    for r in s.ledger:
+        if r[5] == "Receipts" and r[7] > 0 and r[0] < cut:
+            received[(r[6], r[1])] += r[7]
+    rows = []
+    for row in s.inbound:
+        shipment, fnsku, closed = row[0], row[4], row[8]
+        if closed and dt.date.fromisoformat(closed) < cut:
+            rows.append(row)
+        else:
+            got = received[(shipment, fnsku)]
+            rows.append([*row[:2], "RECEIVING" if got else "SHIPPED", *row[3:6], got, row[7], ""])
+    return rows
+
+
+def _write_transactions(s: Seller, out: Path, cut: dt.date) -> None:
     """The last full month as a Date Range report: one row per order, refund or reimbursement."""
-    last = AS_OF.replace(day=1) - dt.timedelta(days=1)
+    last = cut.replace(day=1) - dt.timedelta(days=1)
     first = last.replace(day=1)
     grouped: dict[tuple, dict] = {}
     for line in s.lines:
@@ -296,9 +331,11 @@ def _write_transactions(s: Seller, out: Path) -> None:
     )
 
 
-def _write_fee_preview(s: Seller, out: Path) -> None:
+def _write_fee_preview(s: Seller, out: Path, cut: dt.date) -> None:
     early, late = (str(AS_OF - dt.timedelta(days=n)) for n in (228, 14))
     for snapshot in (early, late):
+        if dt.date.fromisoformat(snapshot) >= cut:
+            continue
         rows = []
         for p in PRODUCTS:
             dims = p.dims

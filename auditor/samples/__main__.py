@@ -1,4 +1,4 @@
-"""python -m auditor.samples --out sample_reports --seed 7 [--scale 1]"""
+"""python -m auditor.samples --out sample_reports --seed 7 [--scale 1] [--through DATE]"""
 
 from pathlib import Path
 
@@ -22,17 +22,24 @@ from auditor.samples import AS_OF, generate
     show_default=True,
     help="Order volume multiplier, for benchmarks.",
 )
-def main(out: Path, seed: int, scale: float) -> None:
+@click.option(
+    "--through",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help=f"Write the reports as a seller downloaded them on this day (default {AS_OF}).",
+)
+def main(out: Path, seed: int, scale: float, through) -> None:
     """Write a sample seller's Seller Central reports.
 
     \b
     Example:
         python -m auditor.samples --out sample_reports --seed 7
     """
-    seller = generate(out, seed, scale)
+    day = through.date() if through else AS_OF
+    seller = generate(out, seed, scale, day)
     click.echo(
         f"wrote {out}: {len(seller.orders):,} orders, {len(seller.ledger):,} ledger events, "
-        f"{len(seller.plants)} planted cases; audit it --as-of {AS_OF}"
+        f"{len(seller.plants)} planted cases; audit it --as-of {day}"
     )
 
 
