@@ -279,12 +279,15 @@ def _read_raw(con: duckdb.DuckDBPyConnection, sniffed: Sniffed, path: Path) -> N
     _drop_scratch(con)
     columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in _raw_columns(sniffed)) + "}"
     quote = "'\"'" if sniffed.quoted else "''"
+    # A header ending in a stray delimiter names an empty last column its rows may lack;
+    # anywhere else a short row is a cut-off download and is refused.
+    padding = "true" if sniffed.header and not sniffed.header[-1] else "false"
     delimiter = "'\\t'" if sniffed.delimiter == "\t" else "','"
     con.execute(
         f"""CREATE TEMP TABLE _raw AS SELECT * FROM read_csv(
             ?, delim = {delimiter}, quote = {quote}, escape = {quote}, header = false,
             skip = {sniffed.header_line}, columns = {columns}, auto_detect = false,
-            strict_mode = true, null_padding = false, max_line_size = 16777216,
+            strict_mode = true, null_padding = {padding}, max_line_size = 16777216,
             store_rejects = true, rejects_table = '_rejects', rejects_scan = '_reject_scans',
             rejects_limit = 20, parallel = true)""",
         [str(path)],

@@ -90,3 +90,9 @@ def test_blank_lines_keep_true_line_numbers(db, tmp_path):
     assert result.rows_new == 2
     lines = db.execute("SELECT _line FROM returns ORDER BY _line").fetchall()
     assert lines == [(2,), (5,)]
+
+
+def test_header_with_a_trailing_tab_loads_rows_without_it(db, tmp_path):
+    write(tmp_path, "r.txt", HEADER.replace("\n", "\t\n") + GOOD.format(n=1) + GOOD.format(n=2))
+    (result,) = load(db, tmp_path).values()
+    assert (result.status, result.rows_new) == ("loaded", 2)
