@@ -9,6 +9,8 @@ from pathlib import Path
 import duckdb
 from openpyxl import load_workbook
 
+from auditor.store import has_table
+
 FOLLOW_UP_DAYS = 30  # a filed claim unpaid this long wants a follow-up with Seller Support
 STATES = ("filed", "denied", "withdrawn", "paid")
 
@@ -42,7 +44,7 @@ def mark(
             "ORDER BY run_id DESC LIMIT 1",
             [finding_id],
         ).fetchone()
-        if _has(con, "run_findings")
+        if has_table(con, "run_findings")
         else None
     )
     if known is None:
@@ -121,7 +123,7 @@ def settle(con, as_of: dt.date) -> None:
               GROUP BY case_id) r
         WHERE claims.state = 'filed' AND claims.case_id = r.case_id"""
     )
-    if _has(con, "run_findings"):
+    if has_table(con, "run_findings"):
         con.execute(
             """UPDATE claims SET state = 'paid', recovered = f.recovered,
                 reimbursement_ids = f.reimbursement_ids, updated_at = now()::TIMESTAMP
@@ -141,11 +143,3 @@ def follow_ups(con, as_of: dt.date) -> list[tuple[str, str, dt.date]]:
           AND filed_on <= DATE '{as_of.isoformat()}' - {FOLLOW_UP_DAYS}
         ORDER BY filed_on, finding_id"""
     ).fetchall()
-
-
-def _has(con, table: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [table]
-        ).fetchone()[0]
-    )

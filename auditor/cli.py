@@ -21,7 +21,15 @@ from auditor.claims import mark as mark_claim
 from auditor.findings import CLAIMABLE, WRITERS, write_csv
 from auditor.ingest import FileResult, ingest
 from auditor.reports import REPORTS
-from auditor.store import DEFAULT_DB, DatabaseInUse, begin_run, connect, end_run, recover
+from auditor.store import (
+    DEFAULT_DB,
+    DatabaseInUse,
+    begin_run,
+    connect,
+    end_run,
+    has_table,
+    recover,
+)
 from auditor.workbook import NoRun, write_workbook
 from rules.registry import BY_CODE, RULES
 
@@ -390,9 +398,7 @@ def history_command(db_path: Path) -> None:
     """
     con = open_db(db_path)
     try:
-        if not con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'runs'"
-        ).fetchone()[0]:
+        if not has_table(con, "runs"):
             raise click.ClickException(f"{db_path}: no audit yet; run fba-audit run first")
         months, rules = history.by_month(con), history.by_rule(con)
     finally:

@@ -20,7 +20,6 @@ class DatabaseInUse(Exception):
 
 # Columns a report's raw table has besides its own.
 EXTRA_COLUMNS: dict[str, list[tuple[str, str]]] = {
-    "settlement": [],
     "transactions": [("type_raw", "VARCHAR"), ("currency", "VARCHAR")],
     "fee_preview": [("snapshot_date", "DATE")],
 }
@@ -76,6 +75,15 @@ def recover(con: duckdb.DuckDBPyConnection) -> int:
     end_run(con)
     con.execute("COMMIT")
     return undone
+
+
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the seller's database (not this connection's temp schema) has table `name`."""
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [name]
+        ).fetchone()[0]
+    )
 
 
 def table_columns(report: Report) -> list[tuple[str, str]]:

@@ -27,6 +27,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from auditor.findings import CLAIMABLE, EXPIRING_DAYS
 from auditor.policy import load_policy_tables
 from auditor.reports import REPORTS_BY_KEY
+from auditor.store import has_table
 from rules.base import DOC_SECTIONS
 from rules.registry import RULES
 
@@ -168,7 +169,9 @@ def styled_row(
 def write_workbook(
     con: duckdb.DuckDBPyConnection, path: Path, database: str = "", max_rows: int = MAX_ROWS
 ) -> Path:
-    run = con.execute("SELECT info FROM last_run").fetchone() if _has(con, "last_run") else None
+    run = (
+        con.execute("SELECT info FROM last_run").fetchone() if has_table(con, "last_run") else None
+    )
     if not run:
         raise NoRun("no audit in this database yet: run fba-audit run first")
     info = json.loads(run[0])
@@ -185,14 +188,6 @@ def write_workbook(
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
-
-
-def _has(con, table: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [table]
-        ).fetchone()[0]
-    )
 
 
 def _findings(con) -> list[dict]:
@@ -380,7 +375,7 @@ def _claims(book, con, findings, as_of, max_rows) -> None:
 
 def _filed(con) -> dict[str, tuple]:
     """What the seller already recorded per finding: (case id, date filed, outcome)."""
-    if not _has(con, "claims"):
+    if not has_table(con, "claims"):
         return {}
     return {
         fid: (case_id, filed_on, outcome or state)
