@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from auditor import facts as shared
+from auditor import stages
 from auditor.claims import settle as settle_claims
 from auditor.fees import RateCard, load_rate_card, load_referral_schedule
 from auditor.findings import claim_lines, findings
@@ -72,7 +73,8 @@ def run_audit(
     cards = rate_cards(rates)
     schedule = load_referral_schedule(Path(referral) if referral else None)
     facts = shared.Facts(as_of, cards, schedule)
-    shared.build(con, facts)
+    with stages.stage("rules"):
+        shared.build(con, facts)
     loaded = {row[0] for row in con.execute("SELECT DISTINCT report FROM files").fetchall()}
     outcomes = []
     evidence_parts = []
@@ -82,20 +84,25 @@ def run_audit(
         outcomes.append(outcome)
         if missing:
             continue
-        claim_lines(con, rule.query({"as_of": as_of}))
-        outcome.findings = findings(con, rule.code, rule.slug, as_of)
-        for finding in outcome.findings:
-            finding["summary"] = rule.summarize(finding)
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _evidence_{rule.code} AS SELECT * FROM _finding_evidence"
-        )
+        with stages.stage("rules"):
+            claim_lines(con, rule.query({"as_of": as_of}))
+        with stages.stage("findings"):
+            outcome.findings = findings(con, rule.code, rule.slug, as_of)
+            for finding in outcome.findings:
+                finding["summary"] = rule.summarize(finding)
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _evidence_{rule.code} "
+                "AS SELECT * FROM _finding_evidence"
+            )
         evidence_parts.append(f"SELECT * FROM _evidence_{rule.code}")
-    if evidence_parts:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE finding_evidence AS " + " UNION ALL ".join(evidence_parts)
-        )
     audit = Audit(as_of, outcomes, cards, schedule.source, facts.notes)
-    save_run(con, audit, bool(evidence_parts))
+    with stages.stage("findings"):
+        if evidence_parts:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE finding_evidence AS "
+                + " UNION ALL ".join(evidence_parts)
+            )
+        save_run(con, audit, bool(evidence_parts))
     return audit
 
 

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from auditor import history
+from auditor import history, stages
 from auditor.audit import Audit, run_audit
 from auditor.claims import ClaimError, follow_ups
 from auditor.claims import import_workbook as import_claims
@@ -217,7 +217,14 @@ def _as_of(ctx, param, value):
     help="Also write findings.json and/or findings.parquet (repeatable).",
 )
 @encoding_option
-def run_command(reports_dir, as_of, db_path, out_dir, rates, referral, formats, encoding) -> None:
+@click.option(
+    "--timings",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write each stage's wall time and peak memory to this JSON file (for benchmarks).",
+)
+def run_command(
+    reports_dir, as_of, db_path, out_dir, rates, referral, formats, encoding, timings
+) -> None:
     """Load what is new in REPORTS_DIR, run every rule and write findings.csv.
 
     \b
@@ -227,15 +234,20 @@ def run_command(reports_dir, as_of, db_path, out_dir, rates, referral, formats, 
     con = open_db(db_path)
     try:
         begin_run(con, "run")
-        results = load_into(con, reports_dir, encoding)
+        with stages.stage("ingest"):
+            results = load_into(con, reports_dir, encoding)
         audit = run_audit(con, as_of, rates, referral)
-        write_csv(audit.findings, out_dir / "findings.csv")
-        for fmt in formats:
-            WRITERS[fmt](audit.findings, out_dir / f"findings.{fmt}")
-        write_workbook(con, out_dir / "claims.xlsx", database=db_path.name)
+        with stages.stage("findings"):
+            write_csv(audit.findings, out_dir / "findings.csv")
+            for fmt in formats:
+                WRITERS[fmt](audit.findings, out_dir / f"findings.{fmt}")
+        with stages.stage("workbook"):
+            write_workbook(con, out_dir / "claims.xlsx", database=db_path.name)
         chasing = follow_ups(con, as_of)
     finally:
         con.close()
+    if timings:
+        stages.write(timings)
     print_audit(audit, output_console())
     for finding_id, case_id, filed_on in chasing:
         click.echo(

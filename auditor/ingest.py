@@ -201,8 +201,7 @@ def _load(
     con.execute("BEGIN TRANSACTION")
     try:
         file_id = con.execute("SELECT nextval('file_ids')").fetchone()[0]
-        _read_raw(con, sniffed, path)
-        rows_read = _stage(con, source, sniffed, file_id)
+        rows_read = _stage(con, source, sniffed, file_id, path)
         rows_new = MERGERS[report.merge](con, report, source)
         span = (
             con.execute(
@@ -269,37 +268,89 @@ def _duckdb_message(error: duckdb.Error) -> str:
 
 
 # -- reading ---------------------------------------------------------------------------------
+#
+# A file is read once by DuckDB's CSV reader into `_raw`. Columns whose sampled values are plain
+# (numbers with a point, dates in one exact format) are typed by the reader itself as it reads,
+# which costs almost nothing; the others are read as text and typed in SQL. Should a later row not
+# fit the type its sample promised, the file is read again with every column as text, so the
+# result never depends on which rows were sampled.
+
+HEAD_ROWS = 5000
+
+
+@dataclass
+class Typing:
+    native: dict[str, str]  # raw column -> the DuckDB type the reader gives it
+    dateformat: str | None = None
+    timestampformat: str | None = None
 
 
 def _raw_columns(sniffed: Sniffed) -> list[str]:
     return [f"c{i}" for i in range(len(sniffed.header))]
 
 
-def _read_raw(con: duckdb.DuckDBPyConnection, sniffed: Sniffed, path: Path) -> None:
-    _drop_scratch(con)
-    columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in _raw_columns(sniffed)) + "}"
+def _csv_options(sniffed: Sniffed) -> str:
     quote = "'\"'" if sniffed.quoted else "''"
     # A header ending in a stray delimiter names an empty last column its rows may lack;
     # anywhere else a short row is a cut-off download and is refused.
     padding = "true" if sniffed.header and not sniffed.header[-1] else "false"
     delimiter = "'\\t'" if sniffed.delimiter == "\t" else "','"
+    return (
+        f"delim = {delimiter}, quote = {quote}, escape = {quote}, header = false, "
+        f"skip = {sniffed.header_line}, auto_detect = false, strict_mode = true, "
+        f"null_padding = {padding}, max_line_size = 16777216"
+    )
+
+
+def _read_head(con: duckdb.DuckDBPyConnection, sniffed: Sniffed, path: Path) -> None:
+    """The file's first rows, as text, into `_sample`."""
+    _drop_scratch(con)
+    columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in _raw_columns(sniffed)) + "}"
+    con.execute(
+        f"""CREATE TEMP TABLE _sample AS SELECT * FROM read_csv(
+            ?, {_csv_options(sniffed)}, columns = {columns}, ignore_errors = true)
+        LIMIT {HEAD_ROWS}""",
+        [str(path)],
+    )
+
+
+def _read_raw(
+    con: duckdb.DuckDBPyConnection, sniffed: Sniffed, path: Path, typing: Typing | None
+) -> bool:
+    """Read the file into `_raw`; False when a value did not fit the type chosen for its column
+    (read again as text). A row with the wrong number of fields refuses the file."""
+    con.execute("DROP TABLE IF EXISTS _raw")
+    con.execute("DROP TABLE IF EXISTS _rejects")
+    con.execute("DROP TABLE IF EXISTS _reject_scans")
+    native = typing.native if typing else {}
+    columns = (
+        "{" + ", ".join(f"'{c}': '{native.get(c, 'VARCHAR')}'" for c in _raw_columns(sniffed)) + "}"
+    )
+    formats = ""
+    if typing and native:
+        formats = ", thousands = ','"
+        if typing.dateformat:
+            formats += f", dateformat = {_sql_str(typing.dateformat)}"
+        if typing.timestampformat:
+            formats += f", timestampformat = {_sql_str(typing.timestampformat)}"
     con.execute(
         f"""CREATE TEMP TABLE _raw AS SELECT * FROM read_csv(
-            ?, delim = {delimiter}, quote = {quote}, escape = {quote}, header = false,
-            skip = {sniffed.header_line}, columns = {columns}, auto_detect = false,
-            strict_mode = true, null_padding = {padding}, max_line_size = 16777216,
+            ?, {_csv_options(sniffed)}, columns = {columns}{formats},
             store_rejects = true, rejects_table = '_rejects', rejects_scan = '_reject_scans',
-            rejects_limit = 20, parallel = true)""",
+            rejects_limit = 20)""",
         [str(path)],
     )
     rejected = con.execute(
-        "SELECT line, error_type, error_message FROM _rejects ORDER BY line LIMIT 1"
+        "SELECT line, error_type, error_message, count(DISTINCT line) OVER () FROM _rejects "
+        "ORDER BY error_type = 'CAST', line LIMIT 1"
     ).fetchone()
-    if rejected:
-        line, kind, message = rejected
-        count = con.execute("SELECT count(DISTINCT line) FROM _rejects").fetchone()[0]
-        more = f" (and {count - 1} more bad rows)" if count > 1 else ""
-        raise LoadError(f"line {line}: {_explain(kind, message)}{more}")
+    if rejected is None:
+        return True
+    line, kind, message, count = rejected
+    if kind == "CAST" and native:
+        return False
+    more = f" (and {count - 1} more bad rows)" if count > 1 else ""
+    raise LoadError(f"line {line}: {_explain(kind, message)}{more}")
 
 
 def _explain(kind: str, message: str) -> str:
@@ -325,30 +376,42 @@ def _explain(kind: str, message: str) -> str:
 # -- typing ----------------------------------------------------------------------------------
 
 
-def _samples(con: duckdb.DuckDBPyConnection, columns: list[str]) -> dict[str, list[str]]:
-    """The non-empty values of `columns` in `_sample` (the file's head and a spread of rows)."""
+def _spread_sample(con: duckdb.DuckDBPyConnection) -> None:
+    """`_sample` from the whole of `_raw` (its head and a spread of rows), for the text read."""
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _sample AS
         (SELECT * FROM _raw LIMIT {SAMPLE_ROWS})
         UNION ALL
         (SELECT * FROM _raw USING SAMPLE reservoir({SAMPLE_ROWS} ROWS) REPEATABLE (7))"""
     )
+
+
+def _samples(con: duckdb.DuckDBPyConnection, columns: list[str]) -> dict[str, list[str]]:
+    """The non-empty values of `columns` in `_sample`."""
     if not columns:
         return {}
-    rows = con.execute(
-        f"SELECT {', '.join(columns)} FROM _sample LIMIT {SAMPLE_ROWS * 2}"
-    ).fetchall()
+    rows = con.execute(f"SELECT {', '.join(columns)} FROM _sample").fetchall()
     return {
         column: list(dict.fromkeys(r[i] for r in rows if r[i] is not None and r[i].strip()))
         for i, column in enumerate(columns)
     }
 
 
-def _stage(con: duckdb.DuckDBPyConnection, source: Source, sniffed: Sniffed, file_id: int) -> int:
-    """Type the raw text into `_stage`, shaped like the report's table; return the rows read."""
+@dataclass
+class Formats:
+    decimal_comma: bool
+    dates: dict[str, parsing.DateFormat]  # raw column -> its date order and SQL
+    samples: dict[str, list[str]]
+
+
+def _formats(con: duckdb.DuckDBPyConnection, sniffed: Sniffed) -> Formats:
+    """Decide, from `_sample`, how the file writes its numbers and dates."""
     report = sniffed.report
-    by_name = {column.name: f"c{position}" for position, column in sniffed.mapping.items()}
-    typed = {name: raw for name, raw in by_name.items() if report.column(name).kind != "text"}
+    typed = {
+        column.name: f"c{position}"
+        for position, column in sniffed.mapping.items()
+        if column.kind != "text"
+    }
     samples = _samples(con, list(typed.values()))
     decimal_comma = parsing.uses_decimal_comma(
         [
@@ -364,8 +427,54 @@ def _stage(con: duckdb.DuckDBPyConnection, source: Source, sniffed: Sniffed, fil
         for name, raw in typed.items()
         if report.column(name).kind in ("date", "timestamp")
     }
-    formats = parsing.choose_date_formats(con, "_sample", date_columns, dayfirst)
+    dates = parsing.choose_date_formats(con, "_sample", date_columns, dayfirst)
+    return Formats(decimal_comma, dates, samples)
 
+
+def _native_typing(con: duckdb.DuckDBPyConnection, sniffed: Sniffed, formats: Formats) -> Typing:
+    """The columns DuckDB's reader can type itself: plain numbers, and dates in the one exact
+    format per kind (date, timestamp) that most of the file's date columns use."""
+    native: dict[str, str] = {}
+    exact: dict[str, dict[str, str]] = {"date": {}, "timestamp": {}}
+    for position, column in sniffed.mapping.items():
+        raw = f"c{position}"
+        values = formats.samples.get(raw)
+        if column.kind in ("int", "money", "decimal"):
+            if not formats.decimal_comma and parsing.reads_natively(values or [], column.kind):
+                native[raw] = SQL_TYPES[column.kind]
+        elif column.kind in ("date", "timestamp") and values:
+            found = parsing.exact_format(con, "_sample", raw, formats.dates[raw], column.kind)
+            if found:
+                exact[column.kind][raw] = found
+    chosen = {}
+    for kind, by_column in exact.items():
+        if by_column:
+            best = max(sorted(set(by_column.values())), key=list(by_column.values()).count)
+            chosen[kind] = best
+            native.update({raw: SQL_TYPES[kind] for raw, f in by_column.items() if f == best})
+    return Typing(native, chosen.get("date"), chosen.get("timestamp"))
+
+
+def _read(con: duckdb.DuckDBPyConnection, sniffed: Sniffed, path: Path) -> tuple[Formats, Typing]:
+    """Read the file into `_raw`, typed by the reader where its head allows (see above)."""
+    _read_head(con, sniffed, path)
+    formats = _formats(con, sniffed)
+    typing = _native_typing(con, sniffed, formats)
+    if _read_raw(con, sniffed, path, typing):
+        return formats, typing
+    _read_raw(con, sniffed, path, None)
+    _spread_sample(con)
+    return _formats(con, sniffed), Typing({})
+
+
+def _stage(
+    con: duckdb.DuckDBPyConnection, source: Source, sniffed: Sniffed, file_id: int, path: Path
+) -> int:
+    """Type the file's rows into `_stage`, shaped like the report's table with each row's event
+    identity (`_key`, `_occurrence`); return the rows read."""
+    report = sniffed.report
+    formats, typing = _read(con, sniffed, path)
+    by_name = {column.name: f"c{position}" for position, column in sniffed.mapping.items()}
     selects, checks = [], []
     for column in report.columns:
         raw = by_name.get(column.name)
@@ -373,14 +482,16 @@ def _stage(con: duckdb.DuckDBPyConnection, source: Source, sniffed: Sniffed, fil
         if raw is None:
             selects.append(f'CAST(NULL AS {sql_type}) AS "{column.name}"')
             continue
-        if column.kind == "text":
+        if raw in typing.native:
+            expr = raw
+        elif column.kind == "text":
             expr = parsing.text_sql(raw)
         elif column.kind in ("date", "timestamp"):
-            expr = parsing.date_sql(formats[raw], column.kind)
+            expr = parsing.date_sql(formats.dates[raw], column.kind)
         else:
-            expr = parsing.number_sql(raw, decimal_comma, column.kind)
+            expr = parsing.number_sql(raw, formats.decimal_comma, column.kind)
         selects.append(f'{expr} AS "{column.name}"')
-        if column.kind != "text":
+        if column.kind != "text" and raw not in typing.native:
             checks.append(
                 f"CASE WHEN nullif(trim({raw}), '') IS NOT NULL AND ({expr}) IS NULL "
                 f"THEN '{column.name}=' || {raw} END"
@@ -396,41 +507,86 @@ def _stage(con: duckdb.DuckDBPyConnection, source: Source, sniffed: Sniffed, fil
         if extras
         else "CAST(NULL AS VARCHAR)"
     )
-    not_empty = " OR ".join(f"nullif(trim({c}), '') IS NOT NULL" for c in _raw_columns(sniffed))
+    not_empty = " OR ".join(
+        f"{c} IS NOT NULL" if c in typing.native else f"nullif(trim({c}), '') IS NOT NULL"
+        for c in _raw_columns(sniffed)
+    )
     problems = f"concat_ws('; ', {', '.join(checks)})" if checks else "''"
-    con.execute(
-        f"""CREATE TEMP TABLE _stage AS
-        SELECT {", ".join(selects)},
+    typed = f"""SELECT {", ".join(selects)},
                {file_id}::INTEGER AS _file_id,
                ({sniffed.header_line} + 1 + rowid - (SELECT min(rowid) FROM _raw))::BIGINT
                    AS _line,
                {extra} AS extra,
                {problems} AS _problem
         FROM _raw WHERE {not_empty}"""
-    )
-    bad = con.execute(
-        "SELECT _line, _problem, count(*) OVER () FROM _stage WHERE _problem <> '' "
-        "ORDER BY _line LIMIT 1"
-    ).fetchone()
-    if bad:
-        line, problem, count = bad
-        name, _, value = problem.split("; ")[0].partition("=")
-        more = f" (and {count - 1} more rows)" if count > 1 else ""
-        raise LoadError(
-            f"line {line}: cannot read {name} value {value!r} as {report.column(name).kind}"
-            f"{more}; fix or remove that row and load the file again (file not loaded)"
+    replace, add = _report_specific(source, sniffed)
+    if replace or add:
+        typed = (
+            "SELECT * "
+            + (f"REPLACE ({', '.join(f'{e} AS {n}' for n, e in replace.items())})" * bool(replace))
+            + "".join(f", {e} AS {n}" for n, e in add.items())
+            + f" FROM ({typed})"
         )
-    con.execute("ALTER TABLE _stage DROP COLUMN _problem")
-    _report_specific(con, source, sniffed)
+    key = _event_identity(report)
+    if key:
+        keys = ", ".join(f'"{k}"' for k in key)
+        typed = f"SELECT *, hash({keys}) AS _key, 1 AS _occurrence FROM ({typed})"
+    else:
+        typed = f"SELECT *, NULL::UBIGINT AS _key, NULL::INTEGER AS _occurrence FROM ({typed})"
+    con.execute(f"CREATE TEMP TABLE _stage AS {typed}")
+    if checks:
+        bad = con.execute(
+            "SELECT _line, _problem, count(*) OVER () FROM _stage WHERE _problem <> '' "
+            "ORDER BY _line LIMIT 1"
+        ).fetchone()
+        if bad:
+            line, problem, count = bad
+            name, _, value = problem.split("; ")[0].partition("=")
+            more = f" (and {count - 1} more rows)" if count > 1 else ""
+            raise LoadError(
+                f"line {line}: cannot read {name} value {value!r} as {report.column(name).kind}"
+                f"{more}; fix or remove that row and load the file again (file not loaded)"
+            )
+    if key:
+        _number_repeats(con)
     data_rows = f"NOT ({SETTLEMENT_TOTALS_ROW})" if report.key == "settlement" else "true"
     return con.execute(f"SELECT count(*) FILTER (WHERE {data_rows}) FROM _stage").fetchone()[0]
+
+
+def _event_identity(report: Report) -> list[str]:
+    """The columns that identify one row when files overlap (none for settlements: a whole
+    settlement is loaded once)."""
+    if report.merge == SETTLEMENT:
+        return []
+    if report.merge == LATEST:
+        return [c.name for c in report.columns]
+    return list(report.key_columns)
+
+
+def _number_repeats(con: duckdb.DuckDBPyConnection) -> None:
+    """Rows identical in their event identity within one file are separate events: number them
+    1, 2, … in file order (`_occurrence`), so another download's copies match one for one. Only
+    the few repeated keys are numbered; the rest stay 1."""
+    repeated = con.execute(
+        "SELECT count(*) FROM (SELECT _key FROM _stage GROUP BY _key HAVING count(*) > 1)"
+    ).fetchone()[0]
+    if repeated:
+        con.execute(
+            """UPDATE _stage SET _occurrence = n.occurrence
+            FROM (SELECT _line, row_number() OVER (PARTITION BY _key ORDER BY _line)::INTEGER
+                         AS occurrence
+                  FROM _stage
+                  WHERE _key IN (SELECT _key FROM _stage GROUP BY _key HAVING count(*) > 1)) n
+            WHERE _stage._line = n._line"""
+        )
 
 
 def _sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _report_specific(con: duckdb.DuckDBPyConnection, source: Source, sniffed: Sniffed) -> None:
+def _report_specific(source: Source, sniffed: Sniffed) -> tuple[dict[str, str], dict[str, str]]:
+    """Columns a report needs rewritten (name -> SQL) and added (name -> SQL) after typing."""
     key = sniffed.report.key
     if key == "transactions":
         mapping = (
@@ -445,24 +601,22 @@ def _report_specific(con: duckdb.DuckDBPyConnection, source: Source, sniffed: Sn
         )
         preamble = sniffed.preamble_currency
         currency = _sql_str(preamble) if preamble else "NULL"
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _stage AS
-            SELECT * REPLACE (coalesce({mapping}[lower(type)], type) AS type),
-                   type AS type_raw,
-                   coalesce({currency}, {markets}[lower(marketplace)]) AS currency
-            FROM _stage"""
+        return (
+            {"type": f"coalesce({mapping}[lower(type)], type)"},
+            {
+                "type_raw": "type",
+                "currency": f"coalesce({currency}, {markets}[lower(marketplace)])",
+            },
         )
-    elif key == "fee_preview":
+    if key == "fee_preview":
         found = _FILE_NAME_DATE.search(Path(source.name).name)
         day = (
             dt.date(*map(int, found.groups()))
             if found
             else dt.datetime.fromtimestamp(source.mtime).date()
         )
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _stage AS "
-            f"SELECT *, DATE '{day.isoformat()}' AS snapshot_date FROM _stage"
-        )
+        return {}, {"snapshot_date": f"DATE '{day.isoformat()}'"}
+    return {}, {}
 
 
 def _file_currency(con: duckdb.DuckDBPyConnection, report: Report, sniffed: Sniffed) -> str | None:
@@ -489,47 +643,56 @@ def _target_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
 
 
-def _insert_new(
-    con: duckdb.DuckDBPyConnection, report: Report, key: list[str], occurrence: bool
-) -> int:
-    """Insert the staged rows whose key (and occurrence number) the table does not have yet."""
-    keys = ", ".join(f's."{k}"' for k in key)
-    occurrence_sql = (
-        f"row_number() OVER (PARTITION BY {keys} ORDER BY s._line)::INTEGER" if occurrence else "1"
-    )
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _stage AS
-        SELECT s.*, hash({keys}) AS _key, {occurrence_sql} AS _occurrence FROM _stage s"""
-    )
-    if not occurrence:
-        # A natural key: the first row in the file is kept.
-        con.execute(
-            """CREATE OR REPLACE TEMP TABLE _stage AS SELECT * FROM _stage
-            QUALIFY row_number() OVER (PARTITION BY _key ORDER BY _line) = 1"""
-        )
-    same = " AND ".join(f't."{k}" IS NOT DISTINCT FROM s."{k}"' for k in key)
+def _insert_new(con: duckdb.DuckDBPyConnection, report: Report) -> int:
+    """Insert the staged rows whose event identity (and occurrence number) the table does not
+    hold yet. Only the table's rows dated within the file's dates can match, so only those are
+    compared; a file that overlaps nothing is appended as it is."""
+    key = _event_identity(report)
     columns = ", ".join(f'"{c}"' for c in _target_columns(con, report.table))
+    existing = report.table
+    types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE _stage)").fetchall())
+    dated = next((k for k in key if types[k] in ("DATE", "TIMESTAMP")), None)
+    if dated:
+        first, last, undated = con.execute(
+            f'SELECT min("{dated}"), max("{dated}"), bool_or("{dated}" IS NULL) FROM _stage'
+        ).fetchone()
+        within = [f'"{dated}" BETWEEN ? AND ?'] if first is not None else []
+        if undated:
+            within.append(f'"{dated}" IS NULL')
+        existing = f"(SELECT * FROM {report.table} WHERE {' OR '.join(within) or 'false'})"
+        params = [first, last] if first is not None else []
+    else:
+        params = []
     before = con.execute(f"SELECT count(*) FROM {report.table}").fetchone()[0]
-    con.execute(
-        f"""INSERT INTO {report.table} ({columns})
-        SELECT {columns} FROM _stage s
-        WHERE NOT EXISTS (SELECT 1 FROM {report.table} t
-                          WHERE t._key = s._key AND t._occurrence = s._occurrence AND {same})"""
-    )
+    overlaps = con.execute(f"SELECT EXISTS (SELECT 1 FROM {existing})", params).fetchone()[0]
+    if not overlaps:
+        con.execute(f"INSERT INTO {report.table} ({columns}) SELECT {columns} FROM _stage")
+    else:
+        same = " AND ".join(f't."{k}" IS NOT DISTINCT FROM s."{k}"' for k in key)
+        con.execute(
+            f"""INSERT INTO {report.table} ({columns})
+            SELECT {columns} FROM _stage s
+            WHERE NOT EXISTS (SELECT 1 FROM {existing} t
+                              WHERE t._key = s._key AND t._occurrence = s._occurrence
+                                AND {same})""",
+            params,
+        )
     return con.execute(f"SELECT count(*) FROM {report.table}").fetchone()[0] - before
 
 
 def _merge_multiset(con, report: Report, source: Source) -> int:
-    return _insert_new(con, report, list(report.key_columns), occurrence=True)
+    return _insert_new(con, report)
 
 
 def _merge_natural_key(con, report: Report, source: Source) -> int:
-    return _insert_new(con, report, list(report.key_columns), occurrence=False)
+    # A natural key: the first row in the file is kept.
+    con.execute("DELETE FROM _stage WHERE _occurrence > 1")
+    return _insert_new(con, report)
 
 
 def _merge_latest(con, report: Report, source: Source) -> int:
     # Every distinct row is kept; the views pick the newest per key.
-    return _insert_new(con, report, [c.name for c in report.columns], occurrence=True)
+    return _insert_new(con, report)
 
 
 def _merge_settlement(con, report: Report, source: Source) -> int:
@@ -544,13 +707,12 @@ def _merge_settlement(con, report: Report, source: Source) -> int:
         FROM _stage WHERE {SETTLEMENT_TOTALS_ROW}
         GROUP BY settlement_id"""
     )
-    con.execute(f"DELETE FROM _stage WHERE {SETTLEMENT_TOTALS_ROW}")
     content = ", ".join(f'"{c}"' for c in line_columns if c not in ("currency", "total_amount"))
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _fingerprints AS
         SELECT settlement_id, count(*) AS line_count,
                sum(hash({content})::HUGEINT) AS fingerprint
-        FROM _stage GROUP BY settlement_id"""
+        FROM _stage WHERE NOT ({SETTLEMENT_TOTALS_ROW}) GROUP BY settlement_id"""
     )
     conflict = con.execute(
         """SELECT f.settlement_id, p.name FROM _fingerprints f
@@ -563,9 +725,6 @@ def _merge_settlement(con, report: Report, source: Source) -> int:
             f"settlement {conflict[0]} is already loaded from {conflict[1]} with different rows;"
             " keep the download you trust and remove the other (file not loaded)"
         )
-    con.execute(
-        """DELETE FROM _stage WHERE settlement_id IN (SELECT settlement_id FROM settlements)"""
-    )
     file_id = con.execute("SELECT any_value(_file_id) FROM _stage").fetchone()[0]
     con.execute(
         f"""INSERT INTO settlements
@@ -575,13 +734,23 @@ def _merge_settlement(con, report: Report, source: Source) -> int:
         FROM _fingerprints f LEFT JOIN _totals t USING (settlement_id)
         WHERE f.settlement_id NOT IN (SELECT settlement_id FROM settlements)"""
     )
+    # Settlements not loaded before are new in full: every line goes in, with the currency
+    # its totals row names.
+    columns = _target_columns(con, report.table)
+    select = ", ".join(
+        "coalesce(s.currency, t.currency)" if c == "currency" else f's."{c}"' for c in columns
+    )
+    before = con.execute(f"SELECT count(*) FROM {report.table}").fetchone()[0]
     con.execute(
-        "UPDATE _stage SET currency = t.currency FROM _totals t "
-        "WHERE _stage.settlement_id = t.settlement_id AND _stage.currency IS NULL"
+        f"""INSERT INTO {report.table} ({", ".join(f'"{c}"' for c in columns)})
+        SELECT {select} FROM _stage s LEFT JOIN _totals t USING (settlement_id)
+        WHERE NOT ({SETTLEMENT_TOTALS_ROW})
+          AND s.settlement_id IN (SELECT settlement_id FROM settlements WHERE _file_id = ?)""",
+        [file_id],
     )
     con.execute("DROP TABLE _totals")
     con.execute("DROP TABLE _fingerprints")
-    return _insert_new(con, report, line_columns, occurrence=True)
+    return con.execute(f"SELECT count(*) FROM {report.table}").fetchone()[0] - before
 
 
 MERGERS = {

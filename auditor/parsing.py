@@ -9,6 +9,7 @@ under two interpretations.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 # Localized month names as they appear in EU/JP Date Range reports, mapped to English.
 MONTHS = {
@@ -211,13 +212,55 @@ def choose_date_formats(
         start += len(tried)
         best = max(range(len(tried)), key=lambda i: (mine[i], -i))
         fmt = tried[best] if mine[best] else "%Y-%m-%d"
-        chosen[col] = f"try_strptime({cleaned[col]}, {_with_times(fmt)})"
+        chosen[col] = DateFormat(fmt, f"try_strptime({cleaned[col]}, {_with_times(fmt)})")
     return chosen
 
 
-def date_sql(timestamp_sql: str, kind: str) -> str:
+@dataclass(frozen=True)
+class DateFormat:
+    """The date order chosen for a column and the SQL that reads it."""
+
+    order: str
+    sql: str
+
+    def __str__(self) -> str:
+        return self.sql
+
+
+def exact_format(con, table: str, col: str, fmt: DateFormat, kind: str) -> str | None:
+    """The one strptime format that reads every sampled value of `col` exactly as the SQL of
+    `fmt` would, if there is one: then DuckDB's CSV reader can type the column as it reads.
+    A literal " UTC" is allowed (it never changes); other zones vary within a year."""
+    if kind == "date":
+        candidates = [fmt.order]
+    else:
+        candidates = [fmt.order + t + zone for zone in ("", " UTC") for t in _TIMES]
+    misses = con.execute(
+        "SELECT "
+        + ", ".join(
+            f"count(*) FILTER (WHERE try_strptime({col}, {_quote(c)}) IS NULL)" for c in candidates
+        )
+        + f" FROM (SELECT DISTINCT {col} FROM {table} WHERE nullif(trim({col}), '') IS NOT NULL)"
+    ).fetchone()
+    return next((c for c, m in zip(candidates, misses, strict=True) if m == 0), None)
+
+
+_PLAIN_NUMBER = {
+    "int": re.compile(r"[+-]?(\d+|\d{1,3}(,\d{3})+)"),
+    "money": re.compile(r"[+-]?(\d+|\d{1,3}(,\d{3})+)?(\.\d+)?"),
+}
+
+
+def reads_natively(samples: list[str], kind: str) -> bool:
+    """True when every sampled number is plain (digits, a sign, a point, thousands commas), so
+    DuckDB's CSV reader can type the column as it reads it."""
+    pattern = _PLAIN_NUMBER["int" if kind == "int" else "money"]
+    return all(pattern.fullmatch(v) and any(c.isdigit() for c in v) for v in samples)
+
+
+def date_sql(timestamp_sql: DateFormat | str, kind: str) -> str:
     """`timestamp_sql` (from `choose_date_formats`) as the column's DATE or TIMESTAMP."""
-    return f"CAST({timestamp_sql} AS DATE)" if kind == "date" else timestamp_sql
+    return f"CAST({timestamp_sql} AS DATE)" if kind == "date" else str(timestamp_sql)
 
 
 def uses_decimal_comma(samples: list[str]) -> bool:

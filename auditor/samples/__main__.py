@@ -1,10 +1,12 @@
 """python -m auditor.samples --out sample_reports --seed 7 [--scale 1] [--through DATE]"""
 
+import tempfile
 from pathlib import Path
 
 import click
 
 from auditor.samples import AS_OF, generate
+from auditor.samples.copies import write_copies
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,14 +30,32 @@ from auditor.samples import AS_OF, generate
     default=None,
     help=f"Write the reports as a seller downloaded them on this day (default {AS_OF}).",
 )
-def main(out: Path, seed: int, scale: float, through) -> None:
+@click.option(
+    "--copies",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Write the seller this many times over, each copy with its own SKUs, orders and "
+    "shipments (auditor/samples/copies.py); its findings are the sample's times this.",
+)
+def main(out: Path, seed: int, scale: float, through, copies: int) -> None:
     """Write a sample seller's Seller Central reports.
 
     \b
     Example:
         python -m auditor.samples --out sample_reports --seed 7
+        python -m auditor.samples --out big --copies 1900   # 10 million ledger rows
     """
     day = through.date() if through else AS_OF
+    if copies > 1:
+        with tempfile.TemporaryDirectory() as one:
+            seller = generate(Path(one), seed, scale, day)
+            rows = write_copies(Path(one), out, copies)
+        click.echo(
+            f"wrote {out}: {copies:,} copies of a seller with {len(seller.orders):,} orders, "
+            f"{rows:,} rows; audit it --as-of {day}"
+        )
+        return
     seller = generate(out, seed, scale, day)
     click.echo(
         f"wrote {out}: {len(seller.orders):,} orders, {len(seller.ledger):,} ledger events, "
