@@ -16,7 +16,7 @@ from auditor.fees import RateCard, load_rate_card, load_referral_schedule
 from auditor.findings import claim_lines, findings
 from auditor.history import record_run
 from auditor.policy import load_policy_tables
-from auditor.store import end_run
+from auditor.store import end_run, insert_rows
 from rules.base import Rule
 from rules.registry import RULES
 
@@ -161,8 +161,7 @@ def save_run(con: duckdb.DuckDBPyConnection, audit: Audit, has_evidence: bool) -
         rows = [[f.get(c) for c in FINDING_FIELDS] for f in audit.findings]
         con.execute(f"CREATE OR REPLACE TABLE last_findings ({FINDING_TABLE})")
         if rows:
-            marks = ", ".join("?" for _ in FINDING_FIELDS)
-            con.executemany(f"INSERT INTO last_findings VALUES ({marks})", rows)
+            insert_rows(con, "last_findings", rows)
         con.execute(
             'CREATE OR REPLACE TABLE last_evidence (rule VARCHAR, "key" VARCHAR, '
             "bucket VARCHAR, report VARCHAR, file_id INTEGER, line BIGINT)"

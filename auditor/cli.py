@@ -18,7 +18,7 @@ from auditor.audit import Audit, run_audit
 from auditor.claims import ClaimError, follow_ups
 from auditor.claims import import_workbook as import_claims
 from auditor.claims import mark as mark_claim
-from auditor.findings import CLAIMABLE, WRITERS, write_csv
+from auditor.findings import CLAIMABLE, WRITERS, write_csv, write_evidence
 from auditor.ingest import FileResult, ingest
 from auditor.reports import REPORTS
 from auditor.store import (
@@ -243,6 +243,7 @@ def run_command(
                 WRITERS[fmt](audit.findings, out_dir / f"findings.{fmt}")
         with stages.stage("workbook"):
             write_workbook(con, out_dir / "claims.xlsx", database=db_path.name)
+            write_evidence(con, out_dir / "evidence.csv")
         chasing = follow_ups(con, as_of)
     finally:
         con.close()
@@ -254,7 +255,10 @@ def run_command(
             f"follow up: {finding_id} (case {case_id or 'without an id'}) filed on "
             f"{filed_on} is still unpaid"
         )
-    click.echo(f"wrote {out_dir / 'findings.csv'} and {out_dir / 'claims.xlsx'}")
+    click.echo(
+        f"wrote {out_dir / 'findings.csv'}, {out_dir / 'claims.xlsx'} and "
+        f"{out_dir / 'evidence.csv'}"
+    )
     if any(r.status == "error" for r in results):
         sys.exit(1)
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 import duckdb
 
 from auditor.fees import RateCard, ReferralSchedule, Unit
-from auditor.store import REIMBURSEMENTS_SQL
+from auditor.store import REIMBURSEMENTS_SQL, insert_rows
 
 # A view, and the expression dating its rows for the as-of cut.
 AS_OF_VIEWS = {
@@ -283,9 +283,7 @@ def _expected_fba_fees(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
             preview_implied_tier VARCHAR)"""
     )
     if out:
-        con.executemany(
-            "INSERT INTO expected_fba_fees VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", out
-        )
+        insert_rows(con, "expected_fba_fees", out)
     uncovered = con.execute(
         """SELECT count(*), min(posted_on), max(posted_on) FROM order_lines o
         WHERE fba_fee IS NOT NULL AND NOT EXISTS (
@@ -325,7 +323,7 @@ def _referral(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
             categories.append([sku, category])
     con.execute("CREATE OR REPLACE TEMP TABLE sku_categories (sku VARCHAR, category VARCHAR)")
     if categories:
-        con.executemany("INSERT INTO sku_categories VALUES (?, ?)", categories)
+        insert_rows(con, "sku_categories", categories)
     prices = con.execute(
         """SELECT DISTINCT c.category,
             CAST((o.principal + o.shipping + o.gift_wrap) / o.quantity AS DECIMAL(18,4))
@@ -339,7 +337,7 @@ def _referral(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
     )
     expected = [[c, p, schedule.fee(c, p)] for c, p in prices if p is not None and p > 0]
     if expected:
-        con.executemany("INSERT INTO referral_expected VALUES (?, ?, ?)", expected)
+        insert_rows(con, "referral_expected", expected)
     if facts.unknown_categories:
         facts.notes.append(
             "R10: category unknown for "

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from auditor.reports import REPORTS_BY_KEY
+
 # What a rule's query may return; a column it leaves out is NULL.
 CLAIM_LINE_COLUMNS = {
     "key": "VARCHAR",
@@ -193,3 +195,34 @@ def write_parquet(all_findings: list[dict], path: Path) -> None:
 
 
 WRITERS = {"json": write_json, "parquet": write_parquet}
+
+
+def write_evidence(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """`evidence.csv`: every evidence row of the last run's findings — finding id, rule, key,
+    report, file, line and the row as loaded (JSON) — in the workbook's order. The workbook shows
+    each finding's first rows; this file has them all, for a case that needs more."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    reports = [r[0] for r in con.execute("SELECT DISTINCT report FROM last_evidence").fetchall()]
+    rows = " UNION ALL ".join(
+        f"""SELECT e.rule, e."key", e.bucket, e.report, f.name AS file, e.line,
+                   to_json(r)::VARCHAR AS original
+            FROM last_evidence e JOIN files f ON f.file_id = e.file_id
+            JOIN (SELECT * EXCLUDE (_key, _occurrence) FROM {REPORTS_BY_KEY[report].table}) r
+              ON r._file_id = e.file_id AND r._line = e.line
+            WHERE e.report = '{report}'"""
+        for report in reports
+    )
+    if not rows:
+        rows = (
+            "SELECT NULL AS rule, NULL AS key, NULL AS bucket, NULL AS report, NULL AS file, "
+            "NULL AS line, NULL AS original WHERE false"
+        )
+    target = str(path).replace("'", "''")
+    con.execute(
+        f"""COPY (
+            SELECT l.finding_id, v.rule, v."key", v.report, v.file, v.line, v.original
+            FROM ({rows}) v JOIN last_findings l
+              ON l.rule = v.rule AND l."key" = v."key" AND l.bucket = v.bucket
+            ORDER BY l.rule, l.claim_deadline, l."key", v.report, v.file, v.line
+        ) TO '{target}' (HEADER, DELIMITER ',')"""
+    )

@@ -15,6 +15,8 @@ import json
 
 import duckdb
 
+from auditor.store import insert_rows
+
 RULES_VERSION = "1"  # bump when a rule's logic changes, so history can tell runs apart
 
 SCHEMA = [
@@ -126,9 +128,7 @@ def record_run(con: duckdb.DuckDBPyConnection, as_of: dt.date, findings: list[di
         [run_id, as_of, RULES_VERSION, json.dumps(files), json.dumps(totals)],
     )
     if rows:
-        con.executemany(
-            "INSERT INTO run_findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
-        )
+        insert_rows(con, "run_findings", rows)
     return run_id
 
 

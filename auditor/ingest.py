@@ -666,10 +666,11 @@ def _insert_new(con: duckdb.DuckDBPyConnection, report: Report) -> int:
     before = con.execute(f"SELECT count(*) FROM {report.table}").fetchone()[0]
     overlaps = con.execute(f"SELECT EXISTS (SELECT 1 FROM {existing})", params).fetchone()[0]
     if not overlaps:
-        con.execute(f"INSERT INTO {report.table} ({columns}) SELECT {columns} FROM _stage")
+        _append(con, f"INSERT INTO {report.table} ({columns}) SELECT {columns} FROM _stage")
     else:
         same = " AND ".join(f't."{k}" IS NOT DISTINCT FROM s."{k}"' for k in key)
-        con.execute(
+        _append(
+            con,
             f"""INSERT INTO {report.table} ({columns})
             SELECT {columns} FROM _stage s
             WHERE NOT EXISTS (SELECT 1 FROM {existing} t
@@ -678,6 +679,17 @@ def _insert_new(con: duckdb.DuckDBPyConnection, report: Report) -> int:
             params,
         )
     return con.execute(f"SELECT count(*) FROM {report.table}").fetchone()[0] - before
+
+
+def _append(con: duckdb.DuckDBPyConnection, insert: str, params: list | None = None) -> None:
+    """Run an INSERT into a report's table without keeping the rows' order: each row carries its
+    file and line, and DuckDB then writes the rows straight to compressed storage in parallel
+    (about half the time)."""
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        con.execute(insert, params or [])
+    finally:
+        con.execute("SET preserve_insertion_order = true")
 
 
 def _merge_multiset(con, report: Report, source: Source) -> int:
@@ -726,28 +738,45 @@ def _merge_settlement(con, report: Report, source: Source) -> int:
             " keep the download you trust and remove the other (file not loaded)"
         )
     file_id = con.execute("SELECT any_value(_file_id) FROM _stage").fetchone()[0]
+    new, old = con.execute(
+        "SELECT count(*) FILTER (WHERE settlement_id NOT IN (SELECT settlement_id FROM "
+        "settlements)), count(*) FILTER (WHERE settlement_id IN (SELECT settlement_id FROM "
+        "settlements)) FROM _fingerprints"
+    ).fetchone()
     con.execute(
         f"""INSERT INTO settlements
         SELECT f.settlement_id, t.settlement_start_date, t.settlement_end_date, t.deposit_date,
                t.total_amount, t.currency, f.line_count, f.fingerprint,
                {file_id if file_id is not None else "NULL"}, t._line
         FROM _fingerprints f LEFT JOIN _totals t USING (settlement_id)
-        WHERE f.settlement_id NOT IN (SELECT settlement_id FROM settlements)"""
-    )
-    # Settlements not loaded before are new in full: every line goes in, with the currency
-    # its totals row names.
-    columns = _target_columns(con, report.table)
-    select = ", ".join(
-        "coalesce(s.currency, t.currency)" if c == "currency" else f's."{c}"' for c in columns
-    )
-    before = con.execute(f"SELECT count(*) FROM {report.table}").fetchone()[0]
-    con.execute(
-        f"""INSERT INTO {report.table} ({", ".join(f'"{c}"' for c in columns)})
-        SELECT {select} FROM _stage s LEFT JOIN _totals t USING (settlement_id)
-        WHERE NOT ({SETTLEMENT_TOTALS_ROW})
-          AND s.settlement_id IN (SELECT settlement_id FROM settlements WHERE _file_id = ?)""",
+        WHERE f.settlement_id NOT IN (SELECT settlement_id FROM settlements WHERE _file_id <> ?)""",
         [file_id],
     )
+    before = con.execute(f"SELECT count(*) FROM {report.table}").fetchone()[0]
+    if new:
+        # Settlements not loaded before go in whole, each line with the currency its totals
+        # row names (a file normally holds one settlement: then its currency is a constant).
+        columns = _target_columns(con, report.table)
+        currencies = con.execute("SELECT DISTINCT currency FROM _totals").fetchall()
+        currency = (
+            f"coalesce(s.currency, {_sql_str(currencies[0][0])})"
+            if len(currencies) == 1 and currencies[0][0] is not None
+            else "coalesce(s.currency, (SELECT t.currency FROM _totals t "
+            "WHERE t.settlement_id = s.settlement_id))"
+        )
+        select = ", ".join(currency if c == "currency" else f's."{c}"' for c in columns)
+        only_new = (
+            " AND s.settlement_id NOT IN "
+            "(SELECT settlement_id FROM settlements WHERE _file_id <> ?)"
+            if old
+            else ""
+        )
+        _append(
+            con,
+            f"""INSERT INTO {report.table} ({", ".join(f'"{c}"' for c in columns)})
+            SELECT {select} FROM _stage s WHERE NOT ({SETTLEMENT_TOTALS_ROW}){only_new}""",
+            [file_id] if old else [],
+        )
     con.execute("DROP TABLE _totals")
     con.execute("DROP TABLE _fingerprints")
     return con.execute(f"SELECT count(*) FROM {report.table}").fetchone()[0] - before

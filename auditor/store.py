@@ -224,3 +224,15 @@ VIEWS = [
     """CREATE OR REPLACE VIEW provenance AS
     SELECT file_id AS _file_id, name AS source_file, sha256 AS file_sha256, report FROM files""",
 ]
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list) -> None:
+    """Insert Python rows (one value per column of `table`, in order) in one statement: each
+    column is passed as one list and unnested, which is hundreds of times faster than a
+    statement per row."""
+    if not rows:
+        return
+    types = [r[0] for r in con.execute(f"SELECT column_type FROM (DESCRIBE {table})").fetchall()]
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    select = ", ".join(f"unnest(${i + 1}::{kind}[])" for i, kind in enumerate(types))
+    con.execute(f"INSERT INTO {table} SELECT {select}", columns)

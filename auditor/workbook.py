@@ -31,6 +31,7 @@ from auditor.store import has_table
 from rules.base import DOC_SECTIONS
 from rules.registry import RULES
 
+EVIDENCE_ROWS = 50  # per finding on its rule's sheet; evidence.csv has every row
 MAX_ROWS = 1_048_576  # Excel's rows per sheet; a longer sheet continues on "<name> (2)"
 CASE_TEXT_EVIDENCE = 12  # evidence rows quoted in a case text; the rest are on the rule's sheet
 BOLD = Font(bold=True)
@@ -425,9 +426,13 @@ def _evidence_sheet(book, con, rule, info, max_rows) -> None:
         or "SELECT NULL AS key, NULL AS bucket, NULL AS report, NULL AS file, NULL AS line, "
         "NULL AS original WHERE false"
     )
+    # A finding shows its first EVIDENCE_ROWS rows here; evidence.csv holds them all.
     cursor = con.execute(
-        f"""SELECT f.*, v.report, v.file, v.line, v.original
-        FROM last_findings f LEFT JOIN ({evidence}) v
+        f"""SELECT f.*, v.report, v.file, v.line, v.original, v.rows
+        FROM last_findings f LEFT JOIN (
+            SELECT *, count(*) OVER (PARTITION BY "key", bucket) AS rows FROM ({evidence})
+            QUALIFY row_number() OVER (PARTITION BY "key", bucket ORDER BY report, file, line)
+                    <= {EVIDENCE_ROWS}) v
           ON v."key" = f."key" AND v.bucket = f.bucket
         WHERE f.rule = $rule
         ORDER BY f.claim_deadline, f."key", f.status, v.report, v.file, v.line""",
@@ -435,11 +440,14 @@ def _evidence_sheet(book, con, rule, info, max_rows) -> None:
     )
     names = [d[0] for d in cursor.description]
     finding = report = None
+    shown = total = 0
     while batch := cursor.fetchmany(5_000):
         for values in batch:
             row = dict(zip(names, values, strict=True))
             if (row["key"], row["status"]) != finding:
+                _more_rows(sheet, shown, total)
                 finding, report = (row["key"], row["status"]), None
+                shown, total = 0, row["rows"] or 0
                 units = f"{row['quantity']} units" if row["quantity"] else ""
                 sheet.append(
                     [row["key"], row["status"], units, row["amount"], None, row["summary"]],
@@ -449,6 +457,7 @@ def _evidence_sheet(book, con, rule, info, max_rows) -> None:
                 )
             if row["report"] is None:
                 continue
+            shown += 1
             original = json.loads(row["original"])
             columns = [c for c in original if not c.startswith("_")]
             if row["report"] != report:
@@ -464,7 +473,16 @@ def _evidence_sheet(book, con, rule, info, max_rows) -> None:
                     *(_plain(original[c]) for c in columns),
                 ]
             )
+    _more_rows(sheet, shown, total)
     sheet.close()
+
+
+def _more_rows(sheet, shown: int, total: int) -> None:
+    if total > shown:
+        sheet.append(
+            ["", "", f"… and {total - shown:,} more rows of this finding in evidence.csv"],
+            font=Font(italic=True),
+        )
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d\d-\d\d$")

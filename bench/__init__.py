@@ -1,0 +1,1 @@
+"""The speed benchmark: `python -m bench` (see bench/__main__.py and BENCHMARKS.md)."""

@@ -1,0 +1,365 @@
+"""Benchmark `fba-audit run` at several seller sizes and write BENCHMARKS.md.
+
+    python -m bench [--scales 1,10,100] [--work .bench] [--out BENCHMARKS.md]
+
+Scale 1 is the sample seller written enough times over (`python -m auditor.samples --copies`)
+to hold 100,000 ledger rows; scale 100 holds ten million, with the settlement, Date Range,
+orders and returns rows that go with them. For each scale, in fresh processes:
+
+1. the floor: DuckDB's own read_csv of the same files into tables (bench/floor.py);
+2. a first `fba-audit run` into an empty database, with each stage's wall time and peak memory
+   (`--timings`) and the process's peak resident memory;
+3. a second run with nothing new to load;
+4. a check of the answer: the run must find the sample's findings exactly `copies` times over.
+
+Generated sellers are kept under --work and reused.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import math
+import os
+import platform
+import selectors
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from decimal import Decimal
+from importlib import metadata
+from pathlib import Path
+
+import click
+
+ROOT = Path(__file__).resolve().parent.parent
+UNIT_LEDGER_ROWS = 100_000
+AS_OF = "2026-01-15"
+STAGES = ("ingest", "rules", "findings", "workbook")
+GIB = 1 << 30
+
+
+def _measured(args: list[str]) -> tuple[float, int, str]:
+    """Like _run, but the peak memory is that child's own (wait4), not the largest so far."""
+    start = time.perf_counter()
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = b"", b""
+    # Read both pipes to the end without waiting on the process (wait4 must reap it).
+    sel = selectors.DefaultSelector()
+    sel.register(process.stdout, selectors.EVENT_READ, "out")
+    sel.register(process.stderr, selectors.EVENT_READ, "err")
+    while sel.get_map():
+        for key, _ in sel.select():
+            chunk = os.read(key.fileobj.fileno(), 1 << 16)
+            if not chunk:
+                sel.unregister(key.fileobj)
+            elif key.data == "out":
+                out += chunk
+            else:
+                err += chunk
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise click.ClickException(
+            f"{' '.join(map(str, args[:4]))} exited {process.returncode}: "
+            f"{err.decode(errors='replace').strip()[-500:]}"
+        )
+    return seconds, usage.ru_maxrss * 1024, out.decode()
+
+
+def _base_ledger_rows() -> int:
+    return sum(
+        sum(1 for _ in open(p, encoding="utf-8")) - 1
+        for p in (ROOT / "sample_reports" / "ledger").glob("*.txt")
+    )
+
+
+def _seller(work: Path, copies: int) -> tuple[Path, float | None]:
+    folder = work / f"seller-x{copies}"
+    done = folder / ".complete"
+    if done.exists():
+        return folder, None
+    shutil.rmtree(folder, ignore_errors=True)
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "auditor.samples", "--out", str(folder), "--copies", str(copies)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    seconds = time.perf_counter() - start
+    done.write_text(f"{copies}\n")
+    return folder, seconds
+
+
+def _findings_total(path: Path) -> tuple[Counter, Decimal]:
+    with open(path, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    return Counter(r["rule"] for r in rows), sum(
+        (Decimal(r["amount"] or 0) for r in rows), Decimal(0)
+    )
+
+
+def _input_rows(db: Path) -> dict[str, int]:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    rows = dict(con.execute("SELECT report, sum(rows_read) FROM files GROUP BY report").fetchall())
+    con.close()
+    return {k: int(v) for k, v in rows.items()}
+
+
+def measure(work: Path, scale: int, unit: int) -> dict:
+    copies = scale * unit
+    seller, generated = _seller(work, copies)
+    size = sum(p.stat().st_size for p in seller.rglob("*") if p.is_file())
+    db = work / f"x{copies}.duckdb"
+    out = work / f"out-x{copies}"
+    for stale in (db, Path(str(db) + ".wal"), work / "floor.duckdb"):
+        stale.unlink(missing_ok=True)
+
+    click.echo(f"scale {scale}: floor", err=True)
+    floor_wall, floor_peak, floor_out = _measured(
+        [sys.executable, "-m", "bench.floor", str(seller), str(work / "floor.duckdb")]
+    )
+    floor = json.loads(floor_out)
+    (work / "floor.duckdb").unlink(missing_ok=True)
+
+    runs = []
+    for attempt in ("first", "again"):
+        click.echo(f"scale {scale}: {attempt} run", err=True)
+        timings = work / f"timings-x{copies}-{attempt}.json"
+        wall, peak, _ = _measured(
+            [
+                sys.executable,
+                "-c",
+                "from auditor.cli import main; main()",
+                "run",
+                str(seller),
+                "--as-of",
+                AS_OF,
+                "--db",
+                str(db),
+                "--out",
+                str(out),
+                "--timings",
+                str(timings),
+            ]
+        )
+        runs.append({"wall": wall, "peak": peak, **json.loads(timings.read_text())})
+
+    found, amount = _findings_total(out / "findings.csv")
+    base, base_amount = _findings_total(ROOT / "sample_reports" / "expected_findings.csv")
+    expected = Counter({rule: n * copies for rule, n in base.items()})
+    return {
+        "scale": scale,
+        "copies": copies,
+        "bytes": size,
+        "generated_seconds": generated,
+        "rows": _input_rows(db),
+        "floor": {**floor, "wall": floor_wall, "peak": floor_peak},
+        "first": runs[0],
+        "again": runs[1],
+        "findings": sum(found.values()),
+        "amount": str(amount),
+        "answer_ok": found == expected and amount == base_amount * copies,
+        "expected_findings": sum(expected.values()),
+    }
+
+
+def _machine() -> list[str]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GIB
+    versions = ", ".join(
+        f"{name} {metadata.version(name)}" for name in ("duckdb", "polars", "openpyxl", "click")
+    )
+    return [
+        f"- CPU: {cpu}, {os.cpu_count()} cores; memory {memory:.0f} GiB",
+        f"- {platform.system()} {platform.release()}; Python {platform.python_version()}",
+        f"- {versions}",
+    ]
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1 << 20):,.0f} MiB"
+
+
+def _rate(rows: int, seconds: float) -> str:
+    return f"{rows / seconds:,.0f}" if seconds else "—"
+
+
+def render(results: list[dict], profile: str) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `python -m bench` (bench/__main__.py); do not edit by hand. "
+        f"Measured {dt.date.today().isoformat()}.",
+        "",
+        "## Machine",
+        "",
+        *_machine(),
+        "",
+        "## What is measured",
+        "",
+        f"Scale 1 is the sample seller written {results[0]['copies'] // results[0]['scale']:,} "
+        f"times over (`python -m auditor.samples --copies N`), so that it holds about "
+        f"{UNIT_LEDGER_ROWS:,} ledger rows; every copy is its own product line with the same "
+        "history, so each scale must find the sample's findings exactly `copies` times over "
+        "(checked below). Each measurement is a fresh process: `fba-audit run --as-of "
+        f"{AS_OF}` into an empty database, with `--timings` for each stage's wall time and "
+        "peak resident memory, and the process's peak from the kernel. The floor is DuckDB's "
+        "own `read_csv` of the same files into tables of text columns (bench/floor.py), under "
+        "the same memory limit. Rows per second are input rows (every report row loaded) "
+        "divided by the stage's time.",
+        "",
+    ]
+    for r in results:
+        first, again, floor = r["first"], r["again"], r["floor"]
+        total_rows = sum(r["rows"].values())
+        stages = first["stages"]
+        lines += [
+            f"## Scale {r['scale']} ({r['copies']:,} copies)",
+            "",
+            f"Input: {r['bytes'] / 1e9:.2f} GB in {floor['files']} files, "
+            f"{total_rows:,} rows: "
+            + ", ".join(f"{k} {v:,}" for k, v in sorted(r["rows"].items(), key=lambda i: -i[1])),
+            "",
+            "| stage | seconds | rows per second | peak memory |",
+            "|---|---:|---:|---:|",
+        ]
+        for name in STAGES:
+            s = stages.get(name, {"seconds": 0, "peak_rss_bytes": 0})
+            lines.append(
+                f"| {name} | {s['seconds']:.1f} | {_rate(total_rows, s['seconds'])} | "
+                f"{_mib(s['peak_rss_bytes'])} |"
+            )
+        ingest = stages["ingest"]["seconds"]
+        lines += [
+            f"| **whole run** | **{first['wall']:.1f}** | {_rate(total_rows, first['wall'])} | "
+            f"**{_mib(first['peak'])}** |",
+            f"| floor: DuckDB read_csv | {floor['seconds']:.1f} | "
+            f"{_rate(total_rows, floor['seconds'])} | {_mib(floor['peak'])} |",
+            f"| run again, nothing new | {again['wall']:.1f} | — | {_mib(again['peak'])} |",
+            "",
+            f"- Ingest / floor: **{ingest / floor['seconds']:.2f}×**",
+            f"- Run again: ingest stage {again['stages']['ingest']['seconds']:.1f} s "
+            f"= {100 * again['stages']['ingest']['seconds'] / ingest:.1f}% of the first ingest; "
+            f"whole second run {again['wall']:.1f} s",
+            f"- Answer: {r['findings']:,} findings, {r['amount']} in all — "
+            + (
+                f"exactly {r['copies']:,} × the sample's, as expected"
+                if r["answer_ok"]
+                else f"**wrong**: expected {r['expected_findings']:,} findings"
+            ),
+            "",
+        ]
+    lines += _targets(results)
+    if profile:
+        lines += ["## Profile of the slowest stage", "", profile, ""]
+    return "\n".join(lines) + "\n"
+
+
+def _targets(results: list[dict]) -> list[str]:
+    largest = results[-1]
+    per_row = {r["scale"]: r["first"]["wall"] / sum(r["rows"].values()) * 1e6 for r in results}
+    ledger = largest["rows"].get("ledger", 0)
+    ratio = largest["first"]["stages"]["ingest"]["seconds"] / largest["floor"]["seconds"]
+    peak = max(max(r["first"]["peak"], r["again"]["peak"]) for r in results)
+    again = max(
+        r["again"]["stages"]["ingest"]["seconds"] / r["first"]["stages"]["ingest"]["seconds"]
+        for r in results
+    )
+
+    def mark(ok: bool) -> str:
+        return "met" if ok else "**not met**"
+
+    scales = sorted(per_row)
+    linear = len(scales) < 2 or per_row[scales[-1]] <= per_row[scales[-2]] * 1.05
+    return [
+        "## Targets",
+        "",
+        "| target | measured | |",
+        "|---|---|---|",
+        f"| whole run under 2 minutes at ≥ 10 million ledger rows | "
+        f"{largest['first']['wall']:.0f} s at {ledger:,} ledger rows | "
+        f"{mark(largest['first']['wall'] < 120 and ledger >= 10_000_000)} |",
+        f"| ingest within 1.5× of the read_csv floor | {ratio:.2f}× at scale "
+        f"{largest['scale']} | {mark(ratio <= 1.5)} |",
+        f"| peak memory under 2 GiB at every scale | {_mib(peak)} | {mark(peak < 2 * GIB)} |",
+        "| per-row cost at the largest scale no worse than the one before | "
+        + ", ".join(f"scale {s}: {per_row[s]:.1f} µs/row" for s in scales)
+        + f" | {mark(linear)} |",
+        f"| a run with nothing new loads in under 10% of the first ingest | "
+        f"{100 * again:.1f}% at worst | {mark(again < 0.10)} |",
+        "",
+    ]
+
+
+def profile_ingest_and_rules(work: Path, scale: int, unit: int) -> str:
+    """Time every SQL statement of a fresh run at `scale` (in this process), to show where the
+    slowest stages spend their time."""
+    seller, _ = _seller(work, scale * unit)
+    db = work / "profile.duckdb"
+    db.unlink(missing_ok=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.profile", str(seller), str(db), AS_OF],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    db.unlink(missing_ok=True)
+    return f"Scale {scale}, every SQL statement of a fresh run, slowest first:\n\n" + out
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--scales", default="1,10,100", show_default=True, help="Comma-separated scales.")
+@click.option(
+    "--work",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=ROOT / ".bench",
+    show_default=True,
+    help="Folder for the generated sellers and databases (kept for the next run).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=ROOT / "BENCHMARKS.md",
+    show_default=True,
+)
+@click.option(
+    "--profile-scale",
+    type=int,
+    default=10,
+    show_default=True,
+    help="Scale at which to profile every SQL statement (0: none).",
+)
+def main(scales: str, work: Path, out: Path, profile_scale: int) -> None:
+    """Generate sellers at each scale, measure `fba-audit run` and write BENCHMARKS.md."""
+    work.mkdir(parents=True, exist_ok=True)
+    unit = math.ceil(UNIT_LEDGER_ROWS / _base_ledger_rows())
+    results = []
+    for scale in sorted(int(s) for s in scales.split(",")):
+        results.append(measure(work, scale, unit))
+        (work / "results.json").write_text(json.dumps(results, indent=2, default=str))
+        click.echo(
+            f"scale {scale}: run {results[-1]['first']['wall']:.1f} s, "
+            f"floor {results[-1]['floor']['seconds']:.1f} s",
+            err=True,
+        )
+    profile = profile_ingest_and_rules(work, profile_scale, unit) if profile_scale else ""
+    out.write_text(render(results, profile))
+    click.echo(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
