@@ -197,31 +197,40 @@ def write_parquet(all_findings: list[dict], path: Path) -> None:
 WRITERS = {"json": write_json, "parquet": write_parquet}
 
 
-def write_evidence(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """`evidence.csv`: every evidence row of the last run's findings — finding id, rule, key,
-    report, file, line and the row as loaded (JSON) — in the workbook's order. The workbook shows
-    each finding's first rows; this file has them all, for a case that needs more."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    reports = [r[0] for r in con.execute("SELECT DISTINCT report FROM last_evidence").fetchall()]
-    rows = " UNION ALL ".join(
+def evidence_sql(con: duckdb.DuckDBPyConnection, rule: str | None = None) -> str:
+    """SQL for the last run's evidence rows (of one rule, or of all): rule, key, bucket, report,
+    file, line and the row as loaded (JSON text)."""
+    only = "" if rule is None else f" AND e.rule = '{rule}'"
+    reports = [
+        r[0]
+        for r in con.execute(
+            f"SELECT DISTINCT report FROM last_evidence e WHERE true{only} ORDER BY 1"
+        ).fetchall()
+    ]
+    return " UNION ALL ".join(
         f"""SELECT e.rule, e."key", e.bucket, e.report, f.name AS file, e.line,
                    to_json(r)::VARCHAR AS original
             FROM last_evidence e JOIN files f ON f.file_id = e.file_id
             JOIN (SELECT * EXCLUDE (_key, _occurrence) FROM {REPORTS_BY_KEY[report].table}) r
               ON r._file_id = e.file_id AND r._line = e.line
-            WHERE e.report = '{report}'"""
+            WHERE e.report = '{report}'{only}"""
         for report in reports
+    ) or (
+        "SELECT NULL AS rule, NULL AS key, NULL AS bucket, NULL AS report, NULL AS file, "
+        "NULL AS line, NULL AS original WHERE false"
     )
-    if not rows:
-        rows = (
-            "SELECT NULL AS rule, NULL AS key, NULL AS bucket, NULL AS report, NULL AS file, "
-            "NULL AS line, NULL AS original WHERE false"
-        )
+
+
+def write_evidence(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """`evidence.csv`: every evidence row of the last run's findings — finding id, rule, key,
+    report, file, line and the row as loaded (JSON) — in the workbook's order. The workbook shows
+    each finding's first rows; this file has them all, for a case that needs more."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     target = str(path).replace("'", "''")
     con.execute(
         f"""COPY (
             SELECT l.finding_id, v.rule, v."key", v.report, v.file, v.line, v.original
-            FROM ({rows}) v JOIN last_findings l
+            FROM ({evidence_sql(con)}) v JOIN last_findings l
               ON l.rule = v.rule AND l."key" = v."key" AND l.bucket = v.bucket
             ORDER BY l.rule, l.claim_deadline, l."key", v.report, v.file, v.line
         ) TO '{target}' (HEADER, DELIMITER ',')"""

@@ -567,18 +567,19 @@ def _number_repeats(con: duckdb.DuckDBPyConnection) -> None:
     """Rows identical in their event identity within one file are separate events: number them
     1, 2, … in file order (`_occurrence`), so another download's copies match one for one. Only
     the few repeated keys are numbered; the rest stay 1."""
-    repeated = con.execute(
-        "SELECT count(*) FROM (SELECT _key FROM _stage GROUP BY _key HAVING count(*) > 1)"
-    ).fetchone()[0]
-    if repeated:
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _repeats AS "
+        "SELECT _key FROM _stage GROUP BY _key HAVING count(*) > 1"
+    )
+    if con.execute("SELECT count(*) FROM _repeats").fetchone()[0]:
         con.execute(
             """UPDATE _stage SET _occurrence = n.occurrence
             FROM (SELECT _line, row_number() OVER (PARTITION BY _key ORDER BY _line)::INTEGER
                          AS occurrence
-                  FROM _stage
-                  WHERE _key IN (SELECT _key FROM _stage GROUP BY _key HAVING count(*) > 1)) n
+                  FROM _stage WHERE _key IN (SELECT _key FROM _repeats)) n
             WHERE _stage._line = n._line"""
         )
+    con.execute("DROP TABLE _repeats")
 
 
 def _sql_str(text: str) -> str:
@@ -723,7 +724,8 @@ def _merge_settlement(con, report: Report, source: Source) -> int:
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _fingerprints AS
         SELECT settlement_id, count(*) AS line_count,
-               sum(hash({content})::HUGEINT) AS fingerprint
+               sum(hash({content})::HUGEINT) AS fingerprint,
+               settlement_id NOT IN (SELECT settlement_id FROM settlements) AS new
         FROM _stage WHERE NOT ({SETTLEMENT_TOTALS_ROW}) GROUP BY settlement_id"""
     )
     conflict = con.execute(
@@ -738,45 +740,28 @@ def _merge_settlement(con, report: Report, source: Source) -> int:
             " keep the download you trust and remove the other (file not loaded)"
         )
     file_id = con.execute("SELECT any_value(_file_id) FROM _stage").fetchone()[0]
-    new, old = con.execute(
-        "SELECT count(*) FILTER (WHERE settlement_id NOT IN (SELECT settlement_id FROM "
-        "settlements)), count(*) FILTER (WHERE settlement_id IN (SELECT settlement_id FROM "
-        "settlements)) FROM _fingerprints"
-    ).fetchone()
     con.execute(
         f"""INSERT INTO settlements
         SELECT f.settlement_id, t.settlement_start_date, t.settlement_end_date, t.deposit_date,
                t.total_amount, t.currency, f.line_count, f.fingerprint,
                {file_id if file_id is not None else "NULL"}, t._line
         FROM _fingerprints f LEFT JOIN _totals t USING (settlement_id)
-        WHERE f.settlement_id NOT IN (SELECT settlement_id FROM settlements WHERE _file_id <> ?)""",
-        [file_id],
+        WHERE f.new"""
+    )
+    # Settlements not loaded before go in whole, each line with the currency its totals row
+    # names.
+    columns = _target_columns(con, report.table)
+    select = ", ".join(
+        "coalesce(s.currency, t.currency)" if c == "currency" else f's."{c}"' for c in columns
     )
     before = con.execute(f"SELECT count(*) FROM {report.table}").fetchone()[0]
-    if new:
-        # Settlements not loaded before go in whole, each line with the currency its totals
-        # row names (a file normally holds one settlement: then its currency is a constant).
-        columns = _target_columns(con, report.table)
-        currencies = con.execute("SELECT DISTINCT currency FROM _totals").fetchall()
-        currency = (
-            f"coalesce(s.currency, {_sql_str(currencies[0][0])})"
-            if len(currencies) == 1 and currencies[0][0] is not None
-            else "coalesce(s.currency, (SELECT t.currency FROM _totals t "
-            "WHERE t.settlement_id = s.settlement_id))"
-        )
-        select = ", ".join(currency if c == "currency" else f's."{c}"' for c in columns)
-        only_new = (
-            " AND s.settlement_id NOT IN "
-            "(SELECT settlement_id FROM settlements WHERE _file_id <> ?)"
-            if old
-            else ""
-        )
-        _append(
-            con,
-            f"""INSERT INTO {report.table} ({", ".join(f'"{c}"' for c in columns)})
-            SELECT {select} FROM _stage s WHERE NOT ({SETTLEMENT_TOTALS_ROW}){only_new}""",
-            [file_id] if old else [],
-        )
+    _append(
+        con,
+        f"""INSERT INTO {report.table} ({", ".join(f'"{c}"' for c in columns)})
+        SELECT {select} FROM _stage s LEFT JOIN _totals t USING (settlement_id)
+        WHERE NOT ({SETTLEMENT_TOTALS_ROW})
+          AND s.settlement_id IN (SELECT settlement_id FROM _fingerprints WHERE new)""",
+    )
     con.execute("DROP TABLE _totals")
     con.execute("DROP TABLE _fingerprints")
     return con.execute(f"SELECT count(*) FROM {report.table}").fetchone()[0] - before

@@ -24,9 +24,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from auditor.findings import CLAIMABLE, EXPIRING_DAYS
+from auditor.findings import CLAIMABLE, EXPIRING_DAYS, evidence_sql
 from auditor.policy import load_policy_tables
-from auditor.reports import REPORTS_BY_KEY
 from auditor.store import has_table
 from rules.base import DOC_SECTIONS
 from rules.registry import RULES
@@ -409,23 +408,7 @@ def _evidence_sheet(book, con, rule, info, max_rows) -> None:
     )
     if rule.code in info["not_run"]:
         sheet.append([f"Not run: needs {', '.join(info['not_run'][rule.code])}"])
-    reports = [
-        r[0]
-        for r in con.execute(
-            "SELECT DISTINCT report FROM last_evidence WHERE rule = ? ORDER BY 1", [rule.code]
-        ).fetchall()
-    ]
-    evidence = (
-        " UNION ALL ".join(
-            f"""SELECT e."key", e.bucket, e.report, f.name AS file, e.line, to_json(r) AS original
-        FROM last_evidence e JOIN files f ON f.file_id = e.file_id
-        JOIN {REPORTS_BY_KEY[report].table} r ON r._file_id = e.file_id AND r._line = e.line
-        WHERE e.rule = $rule AND e.report = '{report}'"""
-            for report in reports
-        )
-        or "SELECT NULL AS key, NULL AS bucket, NULL AS report, NULL AS file, NULL AS line, "
-        "NULL AS original WHERE false"
-    )
+    evidence = evidence_sql(con, rule.code)
     # A finding shows its first EVIDENCE_ROWS rows here; evidence.csv holds them all.
     cursor = con.execute(
         f"""SELECT f.*, v.report, v.file, v.line, v.original, v.rows
@@ -440,14 +423,14 @@ def _evidence_sheet(book, con, rule, info, max_rows) -> None:
     )
     names = [d[0] for d in cursor.description]
     finding = report = None
-    shown = total = 0
+    total = 0
     while batch := cursor.fetchmany(5_000):
         for values in batch:
             row = dict(zip(names, values, strict=True))
             if (row["key"], row["status"]) != finding:
-                _more_rows(sheet, shown, total)
+                _more_rows(sheet, total)
                 finding, report = (row["key"], row["status"]), None
-                shown, total = 0, row["rows"] or 0
+                total = row["rows"] or 0
                 units = f"{row['quantity']} units" if row["quantity"] else ""
                 sheet.append(
                     [row["key"], row["status"], units, row["amount"], None, row["summary"]],
@@ -457,7 +440,6 @@ def _evidence_sheet(book, con, rule, info, max_rows) -> None:
                 )
             if row["report"] is None:
                 continue
-            shown += 1
             original = json.loads(row["original"])
             columns = [c for c in original if not c.startswith("_")]
             if row["report"] != report:
@@ -473,14 +455,15 @@ def _evidence_sheet(book, con, rule, info, max_rows) -> None:
                     *(_plain(original[c]) for c in columns),
                 ]
             )
-    _more_rows(sheet, shown, total)
+    _more_rows(sheet, total)
     sheet.close()
 
 
-def _more_rows(sheet, shown: int, total: int) -> None:
-    if total > shown:
+def _more_rows(sheet, total: int) -> None:
+    """Say how many of a finding's `total` evidence rows the sheet left to evidence.csv."""
+    if total > EVIDENCE_ROWS:
         sheet.append(
-            ["", "", f"… and {total - shown:,} more rows of this finding in evidence.csv"],
+            ["", "", f"… and {total - EVIDENCE_ROWS:,} more rows of this finding in evidence.csv"],
             font=Font(italic=True),
         )
 

@@ -43,7 +43,8 @@ GIB = 1 << 30
 
 
 def _measured(args: list[str]) -> tuple[float, int, str]:
-    """Like _run, but the peak memory is that child's own (wait4), not the largest so far."""
+    """Run a command; return its wall time, its own peak resident memory (from wait4, not the
+    largest of all children so far) and its standard output."""
     start = time.perf_counter()
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = b"", b""
