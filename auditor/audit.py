@@ -86,6 +86,7 @@ def run_audit(
             continue
         with stages.stage("rules"):
             claim_lines(con, rule.query({"as_of": as_of}))
+            shared.expand_order_evidence(con, "_lines")
         with stages.stage("findings"):
             outcome.findings = findings(con, rule.code, rule.slug, as_of)
             for finding in outcome.findings:

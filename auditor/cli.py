@@ -23,7 +23,7 @@ from auditor.ingest import FileResult, ingest
 from auditor.reports import REPORTS
 from auditor.store import (
     DEFAULT_DB,
-    DatabaseInUse,
+    DatabaseUnusable,
     begin_run,
     connect,
     end_run,
@@ -87,7 +87,7 @@ def open_db(db_path: Path):
     """Open the seller's database, undoing first what an interrupted run left half-loaded."""
     try:
         con = connect(db_path)
-    except DatabaseInUse as error:
+    except DatabaseUnusable as error:
         raise click.ClickException(str(error)) from None
     undone = recover(con)
     if undone:
@@ -145,7 +145,8 @@ def _files(root: Path) -> list[Path]:
 
 def print_summary(results: list[FileResult], console: Console) -> None:
     table = Table(title="Reports loaded", title_justify="left")
-    for heading in ("report", "files", "rows loaded", "rows already present", "dates covered"):
+    headings = ("report", "files", "rows loaded", "rows already present", "rows set aside")
+    for heading in (*headings, "dates covered"):
         table.add_column(
             heading, justify="right" if "rows" in heading or heading == "files" else "left"
         )
@@ -165,6 +166,7 @@ def print_summary(results: list[FileResult], console: Console) -> None:
             str(len(group)),
             f"{sum(r.rows_new for r in group):,}",
             f"{sum(r.rows_present for r in group):,}",
+            f"{sum(r.rows_set_aside for r in group):,}",
             covered,
         )
     console.print(table)
@@ -173,8 +175,19 @@ def print_summary(results: list[FileResult], console: Console) -> None:
         if result.status == "unknown":
             click.echo(f"skipped {result.name}: {result.message}", err=True)
     for result in results:
+        if result.status == "loaded" and result.rows_set_aside:
+            click.echo(f"set aside in {result.name}: {result.message}", err=True)
+    for result in results:
         if result.status == "error":
             click.echo(f"error {result.name}: {result.message}", err=True)
+    refused = [r for r in results if r.status == "error"]
+    aside = sum(r.rows_set_aside for r in results if r.status == "loaded")
+    if refused or aside:
+        click.echo(
+            f"not loaded: {len(refused)} files refused, {aside:,} rows set aside; "
+            "the workbook's Inputs sheet lists them",
+            err=True,
+        )
 
 
 def _as_of(ctx, param, value):

@@ -22,9 +22,12 @@ import duckdb
 from auditor import parsing
 from auditor.prepare import PrepareError, file_sha256, prepare
 from auditor.reports import (
+    EVENT_DATE,
+    FUTURE_SLACK_DAYS,
     LATEST,
     MULTISET,
     NATURAL_KEY,
+    NEVER_NEGATIVE,
     SETTLEMENT,
     SNAPSHOT,
     SQL_TYPES,
@@ -34,18 +37,7 @@ from auditor.sniff import SAMPLE_BYTES, NotAReport, Sniffed, sniff
 from auditor.sources import Source, SourceError, iter_sources, remove_workdir
 
 # The column that dates each report's rows, for the summary's "date range covered".
-DATE_COLUMN = {
-    "ledger": "date",
-    "adjustments": "adjusted_date",
-    "returns": "return_date",
-    "reimbursements": "approval_date",
-    "fee_preview": "snapshot_date",
-    "settlement": "posted_date",
-    "transactions": "date_time",
-    "orders": "purchase_date",
-    "removals": "request_date",
-    "inbound": "closed_date",
-}
+DATE_COLUMN = {**EVENT_DATE, "fee_preview": "snapshot_date", "settlement": "posted_date"}
 
 # Date Range report `type` values in each locale, to one English word.
 TRANSACTION_TYPES = {
@@ -118,6 +110,7 @@ class FileResult:
     min_date: dt.date | None = None
     max_date: dt.date | None = None
     message: str = ""
+    rows_set_aside: int = 0  # rows read but kept out of the tables (the `set_aside` table)
 
 
 Progress = Callable[[str, int], None]  # (file name, bytes done)
@@ -132,6 +125,7 @@ def ingest(
     """Load every report below `reports_dir`; one result per file seen, in a stable order."""
     workdir = Path(tempfile.mkdtemp(prefix="fba-audit-"))
     results: list[FileResult] = []
+    con.execute("DELETE FROM refused_files")
     try:
         for item in iter_sources(Path(reports_dir), workdir, exclude=_database_files(con)):
             if isinstance(item, SourceError):
@@ -144,6 +138,13 @@ def ingest(
             _pause_for_tests(len(results))
     finally:
         remove_workdir(workdir)
+        refused = [[r.name, r.report, r.message] for r in results if r.status == "error"]
+        if refused:
+            con.execute(
+                "INSERT INTO refused_files SELECT unnest(?), unnest(?), unnest(?), "
+                "now()::TIMESTAMP",
+                [list(column) for column in zip(*refused, strict=True)],
+            )
     return results
 
 
@@ -182,11 +183,23 @@ def load_source(
     # Cheap check first: a file already loaded is not read again.
     digest = file_sha256(source.path)
     known = con.execute(
-        "SELECT rows_read, min_date, max_date FROM files WHERE sha256 = ?", [digest]
+        "SELECT rows_read, min_date, max_date, coalesce(rows_set_aside, 0) FROM files "
+        "WHERE sha256 = ?",
+        [digest],
     ).fetchone()
     if known:
-        rows, first, last = known
-        return FileResult(source.name, report.key, "present", rows, 0, rows, first, last)
+        rows, first, last, aside = known
+        return FileResult(
+            source.name,
+            report.key,
+            "present",
+            rows,
+            0,
+            rows - aside,
+            first,
+            last,
+            rows_set_aside=aside,
+        )
     try:
         prepared = prepare(source.path, sniffed, workdir)
         return _load(con, source, sniffed, prepared.path, digest)
@@ -201,8 +214,9 @@ def _load(
     con.execute("BEGIN TRANSACTION")
     try:
         file_id = con.execute("SELECT nextval('file_ids')").fetchone()[0]
-        rows_read = _stage(con, source, sniffed, file_id, path)
+        rows_read, aside = _stage(con, source, sniffed, file_id, path)
         rows_new = MERGERS[report.merge](con, report, source)
+        rows_present = rows_read - rows_new - len(aside)
         span = (
             con.execute(
                 f'SELECT min("{DATE_COLUMN.get(report.key, "_line")}")::DATE, '
@@ -213,7 +227,8 @@ def _load(
         )
         currency = _file_currency(con, report, sniffed)
         con.execute(
-            "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+            "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "now()::TIMESTAMP, ?)",
             [
                 file_id,
                 digest,
@@ -224,11 +239,12 @@ def _load(
                 sniffed.header_line,
                 rows_read,
                 rows_new,
-                rows_read - rows_new,
+                rows_present,
                 span[0],
                 span[1],
                 currency,
                 source.mtime,
+                len(aside),
             ],
         )
         con.execute(
@@ -249,14 +265,27 @@ def _load(
         "loaded",
         rows_read,
         rows_new,
-        rows_read - rows_new,
+        rows_present,
         span[0],
         span[1],
+        message=_aside_message(aside),
+        rows_set_aside=len(aside),
+    )
+
+
+def _aside_message(aside: list[tuple[int, str]]) -> str:
+    if not aside:
+        return ""
+    shown = "; ".join(f"line {line}: {reason}" for line, reason in aside[:3])
+    more = f" (and {len(aside) - 3} more)" if len(aside) > 3 else ""
+    return (
+        f"{len(aside)} rows set aside, not loaded: {shown}{more}; check them in Seller Central "
+        "(all are listed in the workbook's Inputs sheet)"
     )
 
 
 def _drop_scratch(con: duckdb.DuckDBPyConnection) -> None:
-    for name in ("_raw", "_sample", "_stage", "_rejects", "_reject_scans"):
+    for name in ("_raw", "_sample", "_stage", "_rejects", "_reject_scans", "_aside"):
         con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
@@ -469,9 +498,10 @@ def _read(con: duckdb.DuckDBPyConnection, sniffed: Sniffed, path: Path) -> tuple
 
 def _stage(
     con: duckdb.DuckDBPyConnection, source: Source, sniffed: Sniffed, file_id: int, path: Path
-) -> int:
+) -> tuple[int, list[tuple[int, str]]]:
     """Type the file's rows into `_stage`, shaped like the report's table with each row's event
-    identity (`_key`, `_occurrence`); return the rows read."""
+    identity (`_key`, `_occurrence`); return the rows read and the (line, reason) of each row
+    set aside."""
     report = sniffed.report
     formats, typing = _read(con, sniffed, path)
     by_name = {column.name: f"c{position}" for position, column in sniffed.mapping.items()}
@@ -547,10 +577,41 @@ def _stage(
                 f"line {line}: cannot read {name} value {value!r} as {report.column(name).kind}"
                 f"{more}; fix or remove that row and load the file again (file not loaded)"
             )
+    aside = _set_aside(con, report, file_id)
     if key:
         _number_repeats(con)
     data_rows = f"NOT ({SETTLEMENT_TOTALS_ROW})" if report.key == "settlement" else "true"
-    return con.execute(f"SELECT count(*) FILTER (WHERE {data_rows}) FROM _stage").fetchone()[0]
+    kept = con.execute(f"SELECT count(*) FILTER (WHERE {data_rows}) FROM _stage").fetchone()[0]
+    return kept + len(aside), aside
+
+
+def _set_aside(con: duckdb.DuckDBPyConnection, report: Report, file_id: int) -> list[tuple]:
+    """Move the rows no report of this kind can hold (a negative count, a date that has not
+    happened) from `_stage` to `set_aside`; return their (line, reason), in line order."""
+    reasons = [
+        f"CASE WHEN \"{c}\" < 0 THEN '{c} is negative, which this report never is' END"
+        for c in NEVER_NEGATIVE.get(report.key, ())
+    ]
+    dated = EVENT_DATE.get(report.key)
+    if dated:
+        reasons.append(
+            f'CASE WHEN CAST("{dated}" AS DATE) > current_date + {FUTURE_SLACK_DAYS} '
+            f"THEN '{dated} ' || CAST(\"{dated}\" AS DATE) || ' is in the future' END"
+        )
+    if not reasons:
+        return []
+    values = ", ".join(f'{_sql_str(c.name)}: "{c.name}"' for c in report.columns)
+    con.execute(
+        f"""CREATE TEMP TABLE _aside AS
+        SELECT _line, _why, to_json({{{values}}})::VARCHAR AS "row"
+        FROM (SELECT *, nullif(concat_ws('; ', {", ".join(reasons)}), '') AS _why FROM _stage)
+        WHERE _why IS NOT NULL"""
+    )
+    aside = con.execute("SELECT _line, _why FROM _aside ORDER BY _line").fetchall()
+    if aside:
+        con.execute(f'INSERT INTO set_aside SELECT {file_id}, _line, _why, "row" FROM _aside')
+        con.execute("DELETE FROM _stage WHERE _line IN (SELECT _line FROM _aside)")
+    return aside
 
 
 def _event_identity(report: Report) -> list[str]:

@@ -576,6 +576,38 @@ CATALOG = Report(
     rules="valuation (R02, R04, R05, R08, R09), R01 true dimensions, R10 category",
 )
 
+# Values a report never has below zero. A row with one is set aside: kept out of the tables the
+# rules read, counted with its file and listed in the workbook's Inputs sheet. Ledger,
+# adjustment, settlement, Date Range and reimbursement amounts are signed by design.
+NEVER_NEGATIVE: dict[str, tuple[str, ...]] = {
+    "returns": ("quantity",),
+    "orders": ("quantity",),
+    "inbound": ("quantity_shipped", "quantity_received", "quantity_in_case"),
+    "removals": (
+        "requested_quantity",
+        "cancelled_quantity",
+        "disposed_quantity",
+        "shipped_quantity",
+        "in_process_quantity",
+    ),
+    "fee_preview": ("longest_side", "median_side", "shortest_side", "item_package_weight"),
+    "catalog": ("unit_cost", "length", "width", "height", "weight"),
+}
+# The column dating an event; a row dated more than FUTURE_SLACK_DAYS after the day it is loaded
+# describes something that has not happened, and is set aside. A settlement is Amazon's own
+# statement and is kept whole; a fee preview's date comes from its file name.
+EVENT_DATE: dict[str, str] = {
+    "ledger": "date",
+    "adjustments": "adjusted_date",
+    "returns": "return_date",
+    "reimbursements": "approval_date",
+    "transactions": "date_time",
+    "orders": "purchase_date",
+    "removals": "request_date",
+    "inbound": "closed_date",
+}
+FUTURE_SLACK_DAYS = 2
+
 # Most specific first: a header is given to the first report it matches.
 REPORTS: tuple[Report, ...] = (
     SETTLEMENT_REPORT,

@@ -11,10 +11,14 @@ from auditor.reports import REPORTS, SQL_TYPES, Report
 
 SCHEMA_VERSION = 1
 DEFAULT_DB = "fba-audit.duckdb"
-MEMORY_LIMIT = "2GB"
+MEMORY_LIMIT = "1536MiB"
 
 
-class DatabaseInUse(Exception):
+class DatabaseUnusable(Exception):
+    """The database file is held by another run, or is not a database."""
+
+
+class DatabaseInUse(DatabaseUnusable):
     pass
 
 
@@ -34,6 +38,8 @@ PROVENANCE = [
 
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (creating when new) a seller's database; fail fast if another run holds it."""
+    if not read_only:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as error:
@@ -41,9 +47,13 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
             raise DatabaseInUse(
                 f"{path}: database in use by another fba-audit run; wait for it to finish"
             ) from None
-        raise
+        raise DatabaseUnusable(
+            f"{path}: cannot be opened as an fba-audit database "
+            f"({str(error).splitlines()[0]}); pass --db a new or existing database file"
+        ) from None
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     con.execute("SET preserve_insertion_order = true")
+    con.execute("SET enable_progress_bar = false")
     if not read_only:
         create_schema(con)
     return con
@@ -71,6 +81,7 @@ def recover(con: duckdb.DuckDBPyConnection) -> int:
             f"DELETE FROM {report.table} WHERE _file_id IN (SELECT file_id FROM journal_files)"
         )
     con.execute("DELETE FROM settlements WHERE _file_id IN (SELECT file_id FROM journal_files)")
+    con.execute("DELETE FROM set_aside WHERE _file_id IN (SELECT file_id FROM journal_files)")
     con.execute("DELETE FROM files WHERE file_id IN (SELECT file_id FROM journal_files)")
     end_run(con)
     con.execute("COMMIT")
@@ -127,6 +138,18 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
             _file_id INTEGER,
             _line BIGINT
         )"""
+    )
+    con.execute("ALTER TABLE files ADD COLUMN IF NOT EXISTS rows_set_aside BIGINT DEFAULT 0")
+    # Rows of loaded files kept out of the report tables, and why (reports.NEVER_NEGATIVE,
+    # reports.EVENT_DATE); `row` holds the row's values as JSON.
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS set_aside (
+            _file_id INTEGER, _line BIGINT, reason VARCHAR, "row" VARCHAR)"""
+    )
+    # The files the last load refused, with the one-line reason (replaced by every load).
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS refused_files (
+            name VARCHAR, report VARCHAR, message VARCHAR, refused_at TIMESTAMP)"""
     )
     con.execute("CREATE TABLE IF NOT EXISTS meta (name VARCHAR PRIMARY KEY, value VARCHAR)")
     # An unfinished run: what it loaded is undone when the database is next opened.

@@ -519,21 +519,44 @@ def _inputs(book, con, info) -> None:
             "Rows read",
             "New rows",
             "Already present",
+            "Set aside",
             "First date",
             "Last date",
             "Encoding",
             "SHA-256",
             "Loaded at",
         ],
-        [46, 14, 10, 10, 14, 12, 12, 10, 66, 20],
+        [46, 14, 10, 10, 14, 10, 12, 12, 10, 66, 20],
     )
     for row in con.execute(
-        """SELECT name, report, rows_read, rows_new, rows_present, min_date, max_date, encoding,
-            sha256, loaded_at FROM files ORDER BY name"""
+        """SELECT name, report, rows_read, rows_new, rows_present, coalesce(rows_set_aside, 0),
+            min_date, max_date, encoding, sha256, loaded_at FROM files ORDER BY name"""
     ).fetchall():
-        sheet.append(list(row), formats={9: "yyyy-mm-dd hh:mm"})
+        sheet.append(list(row), formats={10: "yyyy-mm-dd hh:mm"})
+    refused = con.execute(
+        "SELECT name, report, message FROM refused_files ORDER BY name"
+    ).fetchall()
+    if refused:
+        sheet.append([])
+        sheet.append(["Refused by the last load (not loaded at all)"], font=BOLD, fill=HEADER_FILL)
+        for name, report, message in refused:
+            sheet.append([name, report, message])
+    aside = con.execute(
+        """SELECT f.name, f.report, s._line, s.reason, s."row"
+        FROM set_aside s JOIN files f ON f.file_id = s._file_id
+        ORDER BY f.name, s._line"""
+    ).fetchall()
+    if aside:
+        sheet.append([])
+        sheet.append(
+            ["Rows set aside (file loaded without them)", "", "Line", "Why", "Row"],
+            font=BOLD,
+            fill=HEADER_FILL,
+        )
+        for row in aside:
+            sheet.append(list(row))
     sheet.append([])
-    sheet.append(["Applied", "", "", "", "", "", "", "", "", ""], font=BOLD, fill=HEADER_FILL)
+    sheet.append(["Applied"] + [""] * 10, font=BOLD, fill=HEADER_FILL)
     for card in info["cards"]:
         sheet.append(["Fee card", card["name"], card["from"], card["to"], card["source"]])
     sheet.append(["Referral schedule", info["referral"]])

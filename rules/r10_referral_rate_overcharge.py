@@ -43,7 +43,8 @@ def query(ctx: dict) -> str:
         -p.commission - e.fee * p.quantity AS amount, p.currency, 'fee' AS valuation,
         e.fee AS unit_value, [p.order_id] AS refs, p.evidence
     FROM priced p
-    JOIN referral_expected e ON e.category = p.category AND e.sales_price = p.sales_price
+    JOIN referral_expected e
+      ON e.category = p.category AND e.sales_price = p.sales_price AND e.currency = p.currency
     LEFT JOIN fee_preview_latest f USING (sku)
     WHERE -p.commission - e.fee * p.quantity
           > policy_value('money_tolerance_per_unit', p.currency) * p.quantity
