@@ -104,7 +104,23 @@ def run_audit(
                 + " UNION ALL ".join(evidence_parts)
             )
         save_run(con, audit, bool(evidence_parts))
+        # The run is saved; what the rules built is not needed again and would hold memory the
+        # workbook and evidence.csv need for a large seller.
+        scratch = [f"_evidence_{rule.code}" for rule in RULES] + SCRATCH
+        for table in scratch:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
     return audit
+
+
+SCRATCH = [
+    "finding_evidence",
+    "_finding_evidence",
+    "_lines",
+    "_dated",
+    "_pointers",
+    "_pointed",
+    *shared.TABLES,
+]
 
 
 # The finding fields kept with the run (the CSV's columns and what the workbook also shows).

@@ -35,6 +35,18 @@ AS_OF_VIEWS = {
 }
 
 
+# The temp tables `build` makes.
+TABLES = [
+    "order_lines",
+    "refunds",
+    "unit_values",
+    "inbound_status",
+    "expected_fba_fees",
+    "sku_categories",
+    "referral_expected",
+]
+
+
 @dataclass
 class Facts:
     as_of: dt.date

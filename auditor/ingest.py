@@ -781,6 +781,21 @@ def _merge_settlement(con, report: Report, source: Source) -> int:
         FROM _stage WHERE {SETTLEMENT_TOTALS_ROW}
         GROUP BY settlement_id"""
     )
+    mixed = con.execute(
+        """SELECT _line, settlement_id, currency, first FROM (
+            SELECT _line, settlement_id, currency,
+                first(currency ORDER BY _line) OVER (PARTITION BY settlement_id) AS first
+            FROM _stage WHERE currency IS NOT NULL)
+        WHERE currency <> first ORDER BY _line LIMIT 1"""
+    ).fetchone()
+    if mixed:
+        line, settlement, currency, first = mixed
+        raise LoadError(
+            f"line {line}: currency {currency} in settlement {settlement}, whose earlier rows "
+            f"are in {first}; a settlement is paid in one currency, so this file was edited or "
+            "joined from several: download it again from Payments > All Statements "
+            "(file not loaded)"
+        )
     content = ", ".join(f'"{c}"' for c in line_columns if c not in ("currency", "total_amount"))
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _fingerprints AS
