@@ -279,7 +279,8 @@ def _aside_message(aside: list[tuple[int, str]]) -> str:
     shown = "; ".join(f"line {line}: {reason}" for line, reason in aside[:3])
     more = f" (and {len(aside) - 3} more)" if len(aside) > 3 else ""
     return (
-        f"{len(aside)} {'row' if len(aside) == 1 else 'rows'} set aside, not loaded: {shown}{more}; check them in Seller Central "
+        f"{len(aside)} {'row' if len(aside) == 1 else 'rows'} set aside, not loaded: "
+        f"{shown}{more}; check them in Seller Central "
         "(all are listed in the workbook's Inputs sheet)"
     )
 
