@@ -12,11 +12,11 @@ from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from auditor.cli import main
 from auditor.store import connect
-from auditor.workbook import write_workbook
+from auditor.workbook import cell_for, write_workbook
 from tests.rules.builders import ago, audit, catalog, ledger, reimbursements
 
 RULE_SHEETS = [f"R{n:02d}" for n in range(1, 11)]
@@ -183,3 +183,20 @@ def test_libreoffice_opens_it_without_repair(sample_run, tmp_path):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "claims.pdf").stat().st_size > 1000
     assert "repair" not in (result.stdout + result.stderr).lower()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["=1+1", "+SUM(A1:A9)", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1", "=cmd|' /C calc'!A0"],
+    ids=["equals", "plus", "minus", "at", "tab", "carriage-return", "dde"],
+)
+def test_risky_report_text_is_written_as_text(tmp_path, text):
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("S")
+    sheet.append([cell_for(sheet, text), cell_for(sheet, "plain"), cell_for(sheet, 3)])
+    book.save(tmp_path / "t.xlsx")
+    cells = next(load_workbook(tmp_path / "t.xlsx")["S"].iter_rows())
+    assert (cells[0].value, cells[0].data_type) == (text, "s")
+    assert (cells[1].value, cells[2].value) == ("plain", 3)
+    with zipfile.ZipFile(tmp_path / "t.xlsx") as z:
+        assert b"<f>" not in z.read("xl/worksheets/sheet1.xml")
