@@ -13,7 +13,7 @@ EXPECTED = json.loads((INPUTS / "expected.json").read_text(encoding="utf-8"))
 
 
 def test_every_input_file_has_an_expectation():
-    files = {p.name for p in INPUTS.iterdir() if p.name != "expected.json"}
+    files = {p.name for p in INPUTS.iterdir() if p.is_file() and p.name != "expected.json"}
     assert files == set(EXPECTED)
 
 
