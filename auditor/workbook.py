@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import weakref
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +22,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
@@ -34,6 +36,7 @@ EVIDENCE_ROWS = 50  # per finding on its rule's sheet; evidence.csv has every ro
 MAX_ROWS = 1_048_576  # Excel's rows per sheet; a longer sheet continues on "<name> (2)"
 CASE_TEXT_EVIDENCE = 12  # evidence rows quoted in a case text; the rest are on the rule's sheet
 BOLD = Font(bold=True)
+ITALIC = Font(italic=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 EXPIRING_FILL = PatternFill("solid", fgColor="FCE4D6")
 FINDING_FILL = PatternFill("solid", fgColor="F2F2F2")
@@ -131,12 +134,29 @@ def cell_for(ws, value):
 
 def _styled(ws, value) -> Cell:
     cell = cell_for(ws, value)
-    if isinstance(cell, Cell):
-        return cell
-    cell = WriteOnlyCell(ws, value=cell)
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        cell.number_format = DATE_FORMAT
-    return cell
+    return cell if isinstance(cell, Cell) else WriteOnlyCell(ws, value=cell)
+
+
+# Per workbook: (font, fill, number format) -> the style array they make. Setting a font or a
+# fill on a cell hashes the style object each time, which dominated writing a large sheet; the
+# key holds the objects themselves so that their ids stay theirs.
+_STYLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _style(ws, font, fill, number_format: str | None) -> StyleArray:
+    cache = _STYLES.setdefault(ws.parent, {})
+    key = (id(font), id(fill), number_format)
+    hit = cache.get(key)
+    if hit is None:
+        cell = WriteOnlyCell(ws)
+        if font:
+            cell.font = font
+        if fill:
+            cell.fill = fill
+        if number_format:
+            cell.number_format = number_format
+        hit = cache[key] = (font, fill, cell._style)
+    return StyleArray(hit[2])
 
 
 def styled_row(
@@ -149,21 +169,25 @@ def styled_row(
     links: dict[int, str] | None = None,
 ) -> list[Cell]:
     """Cells for sheet row `row`: one font and fill for all, a number format or a link to
-    another sheet per column."""
+    another sheet per column. Dates without a format are shown as yyyy-mm-dd."""
     cells = []
     for n, value in enumerate(values):
         cell = _styled(ws, value)
-        if font:
-            cell.font = font
-        if fill:
-            cell.fill = fill
-        if formats and n in formats:
-            cell.number_format = formats[n]
-        if links and n in links:
-            cell.hyperlink = Hyperlink(ref=f"{get_column_letter(n + 1)}{row}", location=links[n])
-            cell.font = LINK
+        number_format = formats.get(n) if formats else None
+        if number_format is None and isinstance(value, dt.date):
+            number_format = DATE_FORMAT if not isinstance(value, dt.datetime) else None
+        link = links.get(n) if links else None
+        if link:
+            cell.hyperlink = Hyperlink(ref=f"{get_column_letter(n + 1)}{row}", location=link)
+        if font or fill or number_format or link:
+            cell._style = _style(ws, LINK if link else font, fill, number_format or _kept(cell))
         cells.append(cell)
     return cells
+
+
+def _kept(cell) -> str | None:
+    """The number format openpyxl gave the cell for its value (a time's), if any."""
+    return cell.number_format if cell.has_style else None
 
 
 def write_workbook(
@@ -444,7 +468,7 @@ def _evidence_sheet(book, con, rule, info, max_rows) -> None:
             columns = [c for c in original if not c.startswith("_")]
             if row["report"] != report:
                 report = row["report"]
-                sheet.append(["", "", "report", "file", "line", *columns], font=Font(italic=True))
+                sheet.append(["", "", "report", "file", "line", *columns], font=ITALIC)
             sheet.append(
                 [
                     row["key"],
@@ -464,7 +488,7 @@ def _more_rows(sheet, total: int) -> None:
     if total > EVIDENCE_ROWS:
         sheet.append(
             ["", "", f"… and {total - EVIDENCE_ROWS:,} more rows of this finding in evidence.csv"],
-            font=Font(italic=True),
+            font=ITALIC,
         )
 
 
