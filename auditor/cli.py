@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import click
+import duckdb
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -23,6 +24,7 @@ from auditor.ingest import FileResult, ingest
 from auditor.reports import REPORTS
 from auditor.store import (
     DEFAULT_DB,
+    MEMORY_LIMIT,
     DatabaseUnusable,
     begin_run,
     connect,
@@ -53,7 +55,22 @@ encoding_option = click.option(
 )
 
 
-@click.group(context_settings=CONTEXT)
+class Commands(click.Group):
+    """Commands whose database runs out of memory end with one line saying what to do."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except duckdb.OutOfMemoryException as error:
+            raise click.ClickException(
+                f"out of memory: {str(error).splitlines()[0]} The database may use "
+                f"{MEMORY_LIMIT} and spills the rest to disk beside it; free disk space there, "
+                "or set FBA_AUDIT_MEMORY_LIMIT higher (e.g. 4GiB) and run again: "
+                "nothing is lost, the run starts over from what was loaded."
+            ) from None
+
+
+@click.group(context_settings=CONTEXT, cls=Commands)
 @click.version_option(package_name="fba-auditor")
 def main() -> None:
     """fba-audit: find the money Amazon owes an FBA seller.

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import shutil
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -197,41 +199,83 @@ def write_parquet(all_findings: list[dict], path: Path) -> None:
 WRITERS = {"json": write_json, "parquet": write_parquet}
 
 
-def evidence_sql(con: duckdb.DuckDBPyConnection, rule: str | None = None) -> str:
+def evidence_sql(
+    con: duckdb.DuckDBPyConnection,
+    rule: str | None = None,
+    pointers: str = "last_evidence",
+    columns: tuple[str, ...] = (),
+) -> str:
     """SQL for the last run's evidence rows (of one rule, or of all): rule, key, bucket, report,
-    file, line and the row as loaded (JSON text)."""
+    file, line and the row as loaded (JSON text), plus `columns` of `pointers` — a table shaped
+    like last_evidence (rule, key, bucket, report, file_id, line), by default last_evidence
+    itself."""
     only = "" if rule is None else f" AND e.rule = '{rule}'"
+    more = "".join(f", e.{c}" for c in columns)
     reports = [
         r[0]
         for r in con.execute(
-            f"SELECT DISTINCT report FROM last_evidence e WHERE true{only} ORDER BY 1"
+            f"SELECT DISTINCT report FROM {pointers} e WHERE true{only} ORDER BY 1"
         ).fetchall()
     ]
     return " UNION ALL ".join(
         f"""SELECT e.rule, e."key", e.bucket, e.report, f.name AS file, e.line,
-                   to_json(r)::VARCHAR AS original
-            FROM last_evidence e JOIN files f ON f.file_id = e.file_id
+                   to_json(r)::VARCHAR AS original{more}
+            FROM {pointers} e JOIN files f ON f.file_id = e.file_id
             JOIN (SELECT * EXCLUDE (_key, _occurrence) FROM {REPORTS_BY_KEY[report].table}) r
               ON r._file_id = e.file_id AND r._line = e.line
             WHERE e.report = '{report}'{only}"""
         for report in reports
     ) or (
         "SELECT NULL AS rule, NULL AS key, NULL AS bucket, NULL AS report, NULL AS file, "
-        "NULL AS line, NULL AS original WHERE false"
+        f"NULL AS line, NULL AS original{''.join(f', NULL AS {c}' for c in columns)} WHERE false"
     )
+
+
+EVIDENCE_PART_ROWS = 200_000  # evidence.csv rows sorted at a time (each carries a report line)
 
 
 def write_evidence(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """`evidence.csv`: every evidence row of the last run's findings — finding id, rule, key,
     report, file, line and the row as loaded (JSON) — in the workbook's order. The workbook shows
-    each finding's first rows; this file has them all, for a case that needs more."""
+    each finding's first rows; this file has them all, for a case that needs more.
+
+    The rows are numbered in that order first, from the pointers alone; the rows with their report
+    lines are then written in one pass to parts of EVIDENCE_PART_ROWS numbers each, and each part
+    is sorted on its own. Sorting them all at once held every report line in memory."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    target = str(path).replace("'", "''")
     con.execute(
-        f"""COPY (
-            SELECT l.finding_id, v.rule, v."key", v.report, v.file, v.line, v.original
-            FROM ({evidence_sql(con)}) v JOIN last_findings l
-              ON l.rule = v.rule AND l."key" = v."key" AND l.bucket = v.bucket
-            ORDER BY l.rule, l.claim_deadline, l."key", v.report, v.file, v.line
-        ) TO '{target}' (HEADER, DELIMITER ',')"""
+        """CREATE OR REPLACE TEMP TABLE _evidence_order AS
+        SELECT row_number() OVER (ORDER BY l.rule, l.claim_deadline, l."key", l.bucket,
+                                           e.report, f.name, e.line) - 1 AS n,
+               l.finding_id, e.rule, e."key", e.bucket, e.report, e.file_id, e.line
+        FROM last_evidence e JOIN files f ON f.file_id = e.file_id
+        JOIN last_findings l ON l.rule = e.rule AND l."key" = e."key" AND l.bucket = e.bucket"""
     )
+    parts = Path(tempfile.mkdtemp(prefix=".evidence-", dir=path.parent))
+    try:
+        rows = evidence_sql(con, pointers="_evidence_order", columns=("n", "finding_id"))
+        con.execute(
+            f"""COPY (SELECT n // {EVIDENCE_PART_ROWS} AS part, n, finding_id, rule, "key",
+                        report, file, line, original FROM ({rows}))
+            TO '{_quoted(parts)}' (FORMAT parquet, PARTITION_BY (part))"""
+        )
+        (count,) = con.execute("SELECT count(*) FROM _evidence_order").fetchone()
+        with open(path, "wb") as out:
+            out.write(b"finding_id,rule,key,report,file,line,original\n")
+            for part in range(-(-count // EVIDENCE_PART_ROWS)):
+                sorted_part = parts / f"{part}.csv"
+                con.execute(
+                    f"""COPY (SELECT finding_id, rule, "key", report, file, line, original
+                        FROM read_parquet('{_quoted(parts)}/part={part}/*.parquet') ORDER BY n)
+                    TO '{_quoted(sorted_part)}' (HEADER false, DELIMITER ',')"""
+                )
+                with open(sorted_part, "rb") as f:
+                    shutil.copyfileobj(f, out, 1 << 20)
+                sorted_part.unlink()
+    finally:
+        shutil.rmtree(parts, ignore_errors=True)
+        con.execute("DROP TABLE IF EXISTS _evidence_order")
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")

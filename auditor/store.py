@@ -3,6 +3,7 @@ the rules query (documented in README "Tables")."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -11,7 +12,8 @@ from auditor.reports import REPORTS, SQL_TYPES, Report
 
 SCHEMA_VERSION = 1
 DEFAULT_DB = "fba-audit.duckdb"
-MEMORY_LIMIT = "1536MiB"
+# DuckDB's memory; past it, it spills to `<database>.tmp`. A seller with room to spare may raise it.
+MEMORY_LIMIT = os.environ.get("FBA_AUDIT_MEMORY_LIMIT") or "1GiB"
 
 
 class DatabaseUnusable(Exception):
@@ -51,7 +53,14 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
             f"{path}: cannot be opened as an fba-audit database "
             f"({str(error).splitlines()[0]}); pass --db a new or existing database file"
         ) from None
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    try:
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT.replace(chr(39), '')}'")
+    except duckdb.Error:
+        con.close()
+        raise DatabaseUnusable(
+            f"FBA_AUDIT_MEMORY_LIMIT={MEMORY_LIMIT!r} is not a memory size; "
+            "set it like 4GiB, or unset it"
+        ) from None
     con.execute("SET preserve_insertion_order = true")
     con.execute("SET enable_progress_bar = false")
     if not read_only:

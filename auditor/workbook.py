@@ -432,14 +432,21 @@ def _evidence_sheet(book, con, rule, info, max_rows) -> None:
     )
     if rule.code in info["not_run"]:
         sheet.append([f"Not run: needs {', '.join(info['not_run'][rule.code])}"])
-    evidence = evidence_sql(con, rule.code)
-    # A finding shows its first EVIDENCE_ROWS rows here; evidence.csv holds them all.
+    # A finding shows its first EVIDENCE_ROWS rows here; evidence.csv holds them all. They are
+    # picked from the pointers before the report lines are joined, so that only they are read.
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _shown AS
+        SELECT e.*, count(*) OVER (PARTITION BY e."key", e.bucket) AS rows
+        FROM last_evidence e JOIN files f ON f.file_id = e.file_id
+        WHERE e.rule = $rule
+        QUALIFY row_number() OVER (PARTITION BY e."key", e.bucket ORDER BY e.report, f.name, e.line)
+                <= {EVIDENCE_ROWS}""",
+        {"rule": rule.code},
+    )
+    evidence = evidence_sql(con, rule.code, pointers="_shown", columns=("rows",))
     cursor = con.execute(
         f"""SELECT f.*, v.report, v.file, v.line, v.original, v.rows
-        FROM last_findings f LEFT JOIN (
-            SELECT *, count(*) OVER (PARTITION BY "key", bucket) AS rows FROM ({evidence})
-            QUALIFY row_number() OVER (PARTITION BY "key", bucket ORDER BY report, file, line)
-                    <= {EVIDENCE_ROWS}) v
+        FROM last_findings f LEFT JOIN ({evidence}) v
           ON v."key" = f."key" AND v.bucket = f.bucket
         WHERE f.rule = $rule
         ORDER BY f.claim_deadline, f."key", f.status, v.report, v.file, v.line""",
@@ -481,6 +488,7 @@ def _evidence_sheet(book, con, rule, info, max_rows) -> None:
             )
     _more_rows(sheet, total)
     sheet.close()
+    con.execute("DROP TABLE _shown")
 
 
 def _more_rows(sheet, total: int) -> None:

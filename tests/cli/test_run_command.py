@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from decimal import Decimal
 
+import duckdb
 import polars as pl
 from click.testing import CliRunner
 
@@ -61,3 +65,48 @@ def test_json_and_parquet_carry_the_same_findings(tmp_path):
     total = sum(Decimal(r["amount"]) for r in rows if r["amount"])
     assert frame["amount"].sum() == total
     assert frame.schema["claim_deadline"] == pl.Date
+
+
+def test_running_out_of_memory_is_one_line_saying_what_to_do(tmp_path, monkeypatch):
+    def out_of_memory(con, path):
+        raise duckdb.OutOfMemoryException(
+            "Out of Memory Error: could not allocate block of size 256.0 KiB (1.0 GiB/1.0 GiB used)"
+        )
+
+    monkeypatch.setattr("auditor.cli.write_evidence", out_of_memory)
+    args = ["run", str(SAMPLES), "--as-of", "2026-01-15", "--db", str(tmp_path / "s.duckdb")]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith("Error: out of memory: Out of Memory Error: could not allocate block")
+    assert "FBA_AUDIT_MEMORY_LIMIT" in last
+    assert "Traceback" not in result.output
+
+
+def test_memory_limit_can_be_raised_and_a_wrong_one_is_named(tmp_path):
+    def run(limit):
+        return subprocess.run(
+            [sys.executable, "-c", "from auditor.cli import main; main()", "history"]
+            + ["--db", str(tmp_path / "s.duckdb")],
+            env={**os.environ, "FBA_AUDIT_MEMORY_LIMIT": limit},
+            capture_output=True,
+            text=True,
+        )
+
+    wrong = run("lots")
+    assert wrong.returncode == 1
+    assert wrong.stderr.strip() == (
+        "Error: FBA_AUDIT_MEMORY_LIMIT='lots' is not a memory size; set it like 4GiB, or unset it"
+    )
+    script = (
+        "from auditor.store import connect; import sys; con = connect(sys.argv[1]); "
+        "print(con.execute(\"SELECT current_setting('memory_limit')\").fetchone()[0])"
+    )
+    raised = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "t.duckdb")],
+        env={**os.environ, "FBA_AUDIT_MEMORY_LIMIT": "3GiB"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert raised.stdout.strip() == "3.0 GiB"
