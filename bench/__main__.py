@@ -35,6 +35,8 @@ from pathlib import Path
 
 import click
 
+from auditor.store import MEMORY_LIMIT
+
 ROOT = Path(__file__).resolve().parent.parent
 UNIT_LEDGER_ROWS = 100_000
 AS_OF = "2026-01-15"
@@ -364,10 +366,19 @@ def _limits(results: list[dict], per_row: dict[int, float]) -> list[str]:
                 else "No stage grew."
             )
         )
+    if "workbook" in stages:
+        lines.append(
+            f"- **Workbook** ({stages['workbook']['seconds']:.0f} s at scale "
+            f"{largest['scale']}, for {largest['findings']:,} findings). Each rule's sheet "
+            "lists every finding with up to 50 of its evidence rows, every column of each; "
+            "openpyxl writes those cells one by one in Python, which the profile's split of "
+            "the workbook stage (SQL against Python) shows."
+        )
     lines.append(
-        f"- **Memory.** DuckDB works within its limit and spills to disk; the rest is Python "
-        f"(the workbook is written row by row, never held whole). Largest peak: "
-        f"{_mib(max(r['first']['peak'] for r in results))} for {rows:,} input rows."
+        f"- **Memory.** DuckDB works within its limit ({MEMORY_LIMIT}) and spills to disk; "
+        f"the rest is Python (the workbook is streamed row by row, never held whole). "
+        f"Largest peak: {_mib(max(r['first']['peak'] for r in results))} for {rows:,} "
+        "input rows."
     )
     return lines + [""]
 
