@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from auditor.parsing import sql_text
 from auditor.reports import REPORTS_BY_KEY
 
 # What a rule's query may return; a column it leaves out is NULL.
@@ -257,7 +258,7 @@ def write_evidence(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         con.execute(
             f"""COPY (SELECT n // {EVIDENCE_PART_ROWS} AS part, n, finding_id, rule, "key",
                         report, file, line, original FROM ({rows}))
-            TO '{_quoted(parts)}' (FORMAT parquet, PARTITION_BY (part))"""
+            TO {sql_text(str(parts))} (FORMAT parquet, PARTITION_BY (part))"""
         )
         (count,) = con.execute("SELECT count(*) FROM _evidence_order").fetchone()
         with open(path, "wb") as out:
@@ -266,8 +267,8 @@ def write_evidence(con: duckdb.DuckDBPyConnection, path: Path) -> None:
                 sorted_part = parts / f"{part}.csv"
                 con.execute(
                     f"""COPY (SELECT finding_id, rule, "key", report, file, line, original
-                        FROM read_parquet('{_quoted(parts)}/part={part}/*.parquet') ORDER BY n)
-                    TO '{_quoted(sorted_part)}' (HEADER false, DELIMITER ',')"""
+                        FROM read_parquet({sql_text(f"{parts}/part={part}/*.parquet")}) ORDER BY n)
+                    TO {sql_text(str(sorted_part))} (HEADER false, DELIMITER ',')"""
                 )
                 with open(sorted_part, "rb") as f:
                     shutil.copyfileobj(f, out, 1 << 20)
@@ -275,7 +276,3 @@ def write_evidence(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     finally:
         shutil.rmtree(parts, ignore_errors=True)
         con.execute("DROP TABLE IF EXISTS _evidence_order")
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")

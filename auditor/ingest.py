@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from auditor import parsing
+from auditor.parsing import sql_text
 from auditor.prepare import PrepareError, file_sha256, prepare
 from auditor.reports import (
     EVENT_DATE,
@@ -360,9 +361,9 @@ def _read_raw(
     if typing and native:
         formats = ", thousands = ','"
         if typing.dateformat:
-            formats += f", dateformat = {_sql_str(typing.dateformat)}"
+            formats += f", dateformat = {sql_text(typing.dateformat)}"
         if typing.timestampformat:
-            formats += f", timestampformat = {_sql_str(typing.timestampformat)}"
+            formats += f", timestampformat = {sql_text(typing.timestampformat)}"
     con.execute(
         f"""CREATE TEMP TABLE _raw AS SELECT * FROM read_csv(
             ?, {_csv_options(sniffed)}, columns = {columns}{formats},
@@ -534,7 +535,7 @@ def _stage(
         if p not in sniffed.mapping and sniffed.header[p]
     ]
     extra = (
-        "json_object(" + ", ".join(f"{_sql_str(n)}, {c}" for n, c in extras) + ")::VARCHAR"
+        "json_object(" + ", ".join(f"{sql_text(n)}, {c}" for n, c in extras) + ")::VARCHAR"
         if extras
         else "CAST(NULL AS VARCHAR)"
     )
@@ -601,7 +602,7 @@ def _set_aside(con: duckdb.DuckDBPyConnection, report: Report, file_id: int) -> 
         )
     if not reasons:
         return []
-    values = ", ".join(f'{_sql_str(c.name)}: "{c.name}"' for c in report.columns)
+    values = ", ".join(f'{sql_text(c.name)}: "{c.name}"' for c in report.columns)
     con.execute(
         f"""CREATE TEMP TABLE _aside AS
         SELECT _line, _why, to_json({{{values}}})::VARCHAR AS "row"
@@ -644,26 +645,22 @@ def _number_repeats(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE _repeats")
 
 
-def _sql_str(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _report_specific(source: Source, sniffed: Sniffed) -> tuple[dict[str, str], dict[str, str]]:
     """Columns a report needs rewritten (name -> SQL) and added (name -> SQL) after typing."""
     key = sniffed.report.key
     if key == "transactions":
         mapping = (
             "MAP {"
-            + ", ".join(f"{_sql_str(k)}: {_sql_str(v)}" for k, v in TRANSACTION_TYPES.items())
+            + ", ".join(f"{sql_text(k)}: {sql_text(v)}" for k, v in TRANSACTION_TYPES.items())
             + "}"
         )
         markets = (
             "MAP {"
-            + ", ".join(f"{_sql_str(k)}: {_sql_str(v)}" for k, v in MARKETPLACE_CURRENCY.items())
+            + ", ".join(f"{sql_text(k)}: {sql_text(v)}" for k, v in MARKETPLACE_CURRENCY.items())
             + "}"
         )
         preamble = sniffed.preamble_currency
-        currency = _sql_str(preamble) if preamble else "NULL"
+        currency = sql_text(preamble) if preamble else "NULL"
         return (
             {"type": f"coalesce({mapping}[lower(type)], type)"},
             {

@@ -104,8 +104,9 @@ _ISO_T_SQL = r"^(\d{4}-\d\d-\d\d)T"
 _MERIDIAN = re.compile(r"\b([ap])\.\s?m\.", re.I)
 
 
-def _quote(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
+def sql_text(text: str) -> str:
+    """`text` as a SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _translate_months_py(value: str) -> str:
@@ -127,7 +128,7 @@ def _clean_sql(col: str, samples: list[str]) -> str:
     doing only the steps the samples show are needed."""
     expr = f"trim({col})"
     if any(re.match(_ISO_T_SQL, s.strip()) for s in samples):
-        expr = f"regexp_replace({expr}, {_quote(_ISO_T_SQL)}, '\\1 ')"
+        expr = f"regexp_replace({expr}, {sql_text(_ISO_T_SQL)}, '\\1 ')"
     if any(re.search(r"[ap]\.\s?m\.", s, re.I) for s in samples):
         expr = (
             f"regexp_replace(regexp_replace({expr}, '\\b[aA]\\.\\s?[mM]\\.', 'AM', 'g'),"
@@ -135,12 +136,12 @@ def _clean_sql(col: str, samples: list[str]) -> str:
         )
     meridian = [_MERIDIAN.sub(lambda m: m.group(1).upper() + "M", s.strip()) for s in samples]
     if any(_TZ_PY.sub(r"\1", s) != s for s in meridian):
-        expr = f"regexp_replace({expr}, {_quote(_TZ_SQL)}, '\\1')"
+        expr = f"regexp_replace({expr}, {sql_text(_TZ_SQL)}, '\\1')"
     if _needs_months(samples):
         # Longest names first so "mars" is not caught as "mar".
         for word in sorted(MONTHS, key=len, reverse=True):
-            pattern = _quote(r"(?i)(^|[\s\-/])" + re.escape(word) + r"\.?([\s\-/,]|$)")
-            english = _quote(r"\1" + MONTHS[word] + r"\2")
+            pattern = sql_text(r"(?i)(^|[\s\-/])" + re.escape(word) + r"\.?([\s\-/,]|$)")
+            english = sql_text(r"\1" + MONTHS[word] + r"\2")
             expr = f"regexp_replace({expr}, {pattern}, {english})"
     return expr
 
@@ -178,7 +179,7 @@ def _format_orders(dayfirst: bool) -> list[str]:
 
 
 def _with_times(fmt: str) -> str:
-    return "[" + ", ".join(_quote(fmt + t) for t in _TIMES) + "]"
+    return "[" + ", ".join(sql_text(fmt + t) for t in _TIMES) + "]"
 
 
 MAX_FORMAT_SAMPLES = 500
@@ -238,7 +239,8 @@ def exact_format(con, table: str, col: str, fmt: DateFormat, kind: str) -> str |
     misses = con.execute(
         "SELECT "
         + ", ".join(
-            f"count(*) FILTER (WHERE try_strptime({col}, {_quote(c)}) IS NULL)" for c in candidates
+            f"count(*) FILTER (WHERE try_strptime({col}, {sql_text(c)}) IS NULL)"
+            for c in candidates
         )
         + f" FROM (SELECT DISTINCT {col} FROM {table} WHERE nullif(trim({col}), '') IS NOT NULL)"
     ).fetchone()
@@ -280,7 +282,7 @@ _NUMBER_JUNK = r"[^0-9,.+\-]"  # currency symbols, spaces, NBSP, quotes
 
 def number_sql(col: str, decimal_comma: bool, kind: str) -> str:
     """SQL reading an amount or count; thousands separators and currency symbols are ignored."""
-    text = f"regexp_replace({col}, {_quote(_NUMBER_JUNK)}, '', 'g')"
+    text = f"regexp_replace({col}, {sql_text(_NUMBER_JUNK)}, '', 'g')"
     if decimal_comma:
         text = f"replace(replace({text}, '.', ''), ',', '.')"
     else:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 
+from auditor.parsing import sql_text
 from auditor.reports import REPORTS, SQL_TYPES, Report
 
 SCHEMA_VERSION = 1
@@ -54,7 +55,7 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
             f"({str(error).splitlines()[0]}); pass --db a new or existing database file"
         ) from None
     try:
-        con.execute(f"SET memory_limit = '{MEMORY_LIMIT.replace(chr(39), '')}'")
+        con.execute(f"SET memory_limit = {sql_text(MEMORY_LIMIT)}")
     except duckdb.Error:
         con.close()
         raise DatabaseUnusable(

@@ -36,6 +36,7 @@ from pathlib import Path
 import click
 
 from auditor.store import MEMORY_LIMIT
+from auditor.workbook import EVIDENCE_ROWS
 
 ROOT = Path(__file__).resolve().parent.parent
 UNIT_LEDGER_ROWS = 100_000
@@ -369,9 +370,9 @@ def _limits(results: list[dict], per_row: dict[int, float]) -> list[str]:
     if "workbook" in stages:
         lines.append(
             f"- **Workbook** ({stages['workbook']['seconds']:.0f} s at scale "
-            f"{largest['scale']}, for {largest['findings']:,} findings). Each rule's sheet "
-            "lists every finding with up to 50 of its evidence rows, every column of each; "
-            "openpyxl writes those cells one by one in Python, which the profile's split of "
+            f"{largest['scale']}, for {largest['findings']:,} findings). Each rule's sheet lists "
+            f"every finding with up to {EVIDENCE_ROWS} of its evidence rows, every column of "
+            "each; openpyxl writes those cells one by one in Python, which the profile's split of "
             "the workbook stage (SQL against Python) shows."
         )
     lines.append(
