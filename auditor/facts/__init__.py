@@ -1,0 +1,52 @@
+"""Facts every rule shares, built once per audit as TEMP tables and views:
+
+- `views`: the canonical views cut at the as-of date, under their own names;
+- `orders`: `order_lines` and `refunds`, one row per order and SKU, their evidence a pointer that
+  `expand_order_evidence` turns into source lines only for the rows a rule claims;
+- `values`: `unit_values`, what one unit of a SKU is worth before an order;
+- `inbound`: `inbound_status`, each shipment item's shortage and the reimbursements against it;
+- `fees`: `expected_fba_fees`, `sku_categories`, `referral_expected`, the reference fees per SKU.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import duckdb
+
+from auditor.facts import fees, inbound, orders, values, views
+from auditor.facts.orders import expand_order_evidence
+from auditor.fees import RateCard, ReferralSchedule
+
+__all__ = ["TABLES", "Facts", "build", "expand_order_evidence"]
+
+# The temp tables `build` makes.
+TABLES = [
+    "order_lines",
+    "refunds",
+    "unit_values",
+    "inbound_status",
+    "expected_fba_fees",
+    "sku_categories",
+    "referral_expected",
+]
+
+
+@dataclass
+class Facts:
+    as_of: dt.date
+    cards: list[RateCard]
+    referral: ReferralSchedule
+    notes: list[str] = field(default_factory=list)  # what the run could not check, and why
+    unknown_categories: list[str] = field(default_factory=list)
+
+
+def build(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
+    views.as_of_views(con, facts.as_of)
+    orders.order_lines_and_refunds(con)
+    values.unit_values(con, facts.as_of)
+    inbound.inbound_status(con, facts.as_of)
+    fees.expected_fba_fees(con, facts)
+    fees.referral(con, facts)
+    views.uncovered_currencies(con, facts)
