@@ -72,6 +72,12 @@ class RateCard:
     def low_price_below(self) -> Decimal:
         return Decimal(self.data["low_price_below"])
 
+    def tier_rank(self, name: str | None) -> int | None:
+        """A tier's place in the card, smallest first; None for a name the card does not use."""
+        names = [t["name"] for t in self.data["tiers"]]
+        wanted = (name or "").strip().lower()
+        return names.index(wanted) if wanted in names else None
+
     def tier(self, unit: Unit) -> str:
         longest, median, shortest = unit.sides
         for tier in self.data["tiers"]:
@@ -150,9 +156,16 @@ class ReferralSchedule:
     source: str
 
     def category(self, referral_category: str | None, product_group: str | None) -> str | None:
-        for name in (referral_category, self.product_groups.get(category_key(product_group or ""))):
-            if name and category_key(name) in self.categories:
-                return self.names[category_key(name)]
+        """The schedule's category for a SKU: the catalog's, when it names one; the fee preview's
+        product group, mapped, only when the catalog names none. A catalog category the
+        schedule does not know is None (category unknown), never replaced by a guess."""
+        name = (
+            referral_category
+            if (referral_category or "").strip()
+            else self.product_groups.get(category_key(product_group or ""))
+        )
+        if name and category_key(name) in self.categories:
+            return self.names[category_key(name)]
         return None
 
     def fee(self, category: str, unit_price: Decimal) -> Decimal:

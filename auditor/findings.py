@@ -36,9 +36,11 @@ CLAIM_LINE_COLUMNS = {
     "window": "VARCHAR",  # which claim_windows row; the rule's code unless it says otherwise
     "wait_days": "INTEGER",  # days to wait from the anchor beyond the window's own, if any
     "refs": "VARCHAR[]",  # ids a seller cites: reference ids, order ids, reimbursement ids
+    "details": "VARCHAR[]",  # `name=value` facts the rule's summary quotes (rules.base.details)
     "evidence": "STRUCT(report VARCHAR, file_id INTEGER, line BIGINT)[]",
 }
 FINDING_COLUMNS = [
+    "finding_id",
     "rule",
     "rule_name",
     "status",
@@ -120,6 +122,7 @@ def findings(con: duckdb.DuckDBPyConnection, rule: str, slug: str, as_of: dt.dat
             len(list_distinct(flatten(list(evidence)))) AS evidence_rows,
             min(unit_value) AS unit_value, max(anchor_date) AS last_date,
             list_sort(list_distinct(flatten(list(refs)))) AS refs,
+            list_sort(list_distinct(flatten(list(details)))) AS details,
             bucket
         FROM _dated GROUP BY key, bucket
         ORDER BY claim_deadline, key"""

@@ -16,7 +16,7 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 
 def load_policy_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create the temp tables `claim_windows`, `policy` and `regions`."""
+    """(Re)create the temp tables `claim_windows`, `policy`, `regions` and `countries`."""
     con.execute(
         """CREATE OR REPLACE TEMP TABLE claim_windows (
             region VARCHAR, rule VARCHAR, anchor VARCHAR, eligible_after_days INTEGER,
@@ -47,6 +47,17 @@ def load_policy_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.executemany(
         "INSERT INTO regions VALUES (?, ?)",
         [[r["currency"], r["region"]] for r in _rows("regions.csv")],
+    )
+    con.execute("CREATE OR REPLACE TEMP TABLE countries (country VARCHAR, currency VARCHAR)")
+    con.executemany(
+        "INSERT INTO countries VALUES (?, ?)",
+        [[r["country"], r["currency"]] for r in _rows("countries.csv")],
+    )
+    # The currency of a loss the ledger places in `country`, else the SKU's own (`home`).
+    by_country = ", ".join(f"'{r['country']}': '{r['currency']}'" for r in _rows("countries.csv"))
+    con.execute(
+        f"""CREATE OR REPLACE TEMP MACRO event_currency(country, home) AS
+        coalesce(MAP {{{by_country}}}[upper(country)], home, 'USD')"""
     )
     # A policy value for the region an amount's currency belongs to (US when unlisted). The
     # values are spelled into the macro: a macro that queried tables would capture its caller's

@@ -19,7 +19,7 @@ DOC_SECTIONS = (
 
 @dataclass(frozen=True)
 class Rule:
-    code: str  # R01..R10, never reused
+    code: str  # R01, R02, ..., never reused
     slug: str  # e.g. inventory.warehouse_lost_damaged
     title: str
     needs: tuple[tuple[str, ...], ...]  # each group: at least one of these reports loaded
@@ -30,6 +30,38 @@ class Rule:
     def missing(self, loaded: set[str]) -> list[str]:
         """The report groups this rule needs that are not loaded, e.g. ['ledger or adjustments']."""
         return [" or ".join(group) for group in self.needs if not set(group) & loaded]
+
+
+# What Amazon reimbursed for a returned order and FNSKU (any reason, net of reversals): the `paid`
+# CTE of the return rules (R05, R09). A reimbursement naming no FNSKU counts for the order's.
+PAID_FOR_RETURN = """paid AS (
+        SELECT b.amazon_order_id AS order_id, m.fnsku, sum(b.net_quantity) AS units,
+            sum(b.net_amount) AS amount, list(b.reimbursement_id ORDER BY b.reimbursement_id)
+                AS ids,
+            list({'report': 'reimbursements', 'file_id': b._file_id, 'line': b._line})
+                AS evidence
+        FROM reimbursements b JOIN missing m
+          ON b.amazon_order_id = m.order_id
+         AND (b.fnsku = m.fnsku OR coalesce(b.fnsku, '') = '')
+        GROUP BY b.amazon_order_id, m.fnsku
+        HAVING sum(b.net_quantity) > 0 OR sum(b.net_amount) > 0
+    )"""
+
+# A partial reimbursement nets, it does not erase: units it paid come off the claim; one that paid
+# money but no units takes its money off. `net` of `valued` (missing_units, unit_value, paid_*).
+NET_OF_PAID = """net AS (
+        SELECT *,
+            CASE WHEN paid_units > 0 THEN missing_units - paid_units ELSE missing_units END
+                AS claim_units,
+            CASE WHEN paid_units > 0 THEN (missing_units - paid_units) * unit_value
+                 ELSE missing_units * unit_value - greatest(paid_amount, 0) END AS claim_amount,
+            CASE WHEN paid_units > 0 OR paid_amount > 0 THEN
+                ['paid_units=' || paid_units, 'paid=' || CAST(paid_amount AS DECIMAL(18,2)),
+                 'missing_units=' || missing_units]
+                || list_transform(paid_ids, lambda i: 'reimbursement=' || i)
+            ELSE [] END AS paid_details
+        FROM valued
+    )"""
 
 
 def evidence(report: str, alias: str = "") -> str:
@@ -49,6 +81,15 @@ def ids(values: list[str] | None, most: int = 8) -> str:
     values = [v for v in (values or []) if v]
     shown = ", ".join(values[:most])
     return shown + (f" and {len(values) - most} more" if len(values) > most else "")
+
+
+def details(finding: dict) -> dict[str, list[str]]:
+    """A finding's `name=value` details (from its claim lines), as name -> values."""
+    out: dict[str, list[str]] = {}
+    for item in finding.get("details") or []:
+        name, _, value = item.partition("=")
+        out.setdefault(name, []).append(value)
+    return out
 
 
 def units(n) -> str:

@@ -30,30 +30,51 @@ Example:
     Passes: a candle charged $0.01 too much on a two-unit order (half a cent a unit).
 """
 
-from rules.base import Rule, ids, money
+from decimal import Decimal
+
+from rules.base import Rule, details, ids, money
 
 
 def query(ctx: dict) -> str:
     return """
     WITH priced AS (
-        SELECT o.*, e.tier, e.preview_tier, e.preview_implied_tier, e.dimensions_from,
-            CASE WHEN o.unit_price < e.low_price_below THEN e.fee_low ELSE e.fee_standard END
-                AS expected
-        FROM order_lines o
+        -- each posting of an order item is charged for its own quantity
+        SELECT p.*, e.tier, e.preview_tier, e.preview_implied_tier, e.dimensions_from, e.card,
+            e.tier_rank, e.preview_tier_rank, e.preview_implied_rank, e.low_price_below,
+            CAST(p.principal / p.quantity AS DECIMAL(18,4)) < e.low_price_below AS low_price,
+            CASE WHEN CAST(p.principal / p.quantity AS DECIMAL(18,4)) < e.low_price_below
+                 THEN e.fee_low ELSE e.fee_standard END AS expected
+        FROM postings p
         JOIN expected_fba_fees e
-          ON e.sku = o.sku AND e.currency = o.currency
-         AND o.posted_on BETWEEN e.card_from AND coalesce(e.card_to, DATE '9999-12-31')
-        WHERE o.fba_fee IS NOT NULL AND o.quantity > 0
+          ON e.sku = p.sku AND e.currency = p.currency
+         AND p.posted_on BETWEEN e.card_from AND coalesce(e.card_to, DATE '9999-12-31')
+        WHERE p.kind = 'Order' AND p.fba_fee IS NOT NULL AND p.quantity > 0
+          AND p.principal IS NOT NULL
     ), preview AS (
         SELECT sku, list({'report': 'fee_preview', 'file_id': _file_id, 'line': _line})
-            AS rows
+            AS rows,
+            list(DISTINCT product_size_tier) AS tiers,
+            string_agg(snapshot_date || ': ' || product_size_tier, '; '
+                       ORDER BY snapshot_date, _file_id) AS history
         FROM fee_preview GROUP BY sku
     )
     SELECT p.sku AS key, p.sku, f.fnsku, f.asin, p.order_id, p.posted_on AS anchor_date,
         -p.fba_fee - p.expected * p.quantity AS amount, p.currency, 'fee' AS valuation,
         p.expected AS unit_value, [p.order_id] AS refs,
-        list_concat(p.evidence, coalesce(v.rows, [])) AS evidence
+        ['expected=' || CAST(p.expected AS DECIMAL(18,2)) || '|' || p.card || '|'
+             || CASE WHEN p.low_price THEN 'low' ELSE 'standard' END || '|'
+             || CAST(p.low_price_below AS DECIMAL(18,2)),
+         'tier=' || p.tier, 'dimensions_from=' || p.dimensions_from]
+        || CASE WHEN p.preview_tier_rank > p.tier_rank
+                  OR p.preview_tier_rank > p.preview_implied_rank
+                THEN ['preview_tier=' || p.preview_tier,
+                      'preview_implied_tier=' || coalesce(p.preview_implied_tier, '')]
+                ELSE [] END
+        || CASE WHEN len(v.tiers) > 1 THEN ['tier_history=' || v.history] ELSE [] END
+            AS details,
+        list_concat(o.evidence, coalesce(v.rows, [])) AS evidence
     FROM priced p
+    JOIN order_lines o USING (order_id, sku)
     LEFT JOIN fee_preview_latest f USING (sku)
     LEFT JOIN preview v USING (sku)
     WHERE -p.fba_fee - p.expected * p.quantity
@@ -61,13 +82,37 @@ def query(ctx: dict) -> str:
     """
 
 
+def _fee_applied(item: str, currency: str) -> str:
+    fee, card, band, threshold = item.split("|")
+    price = (
+        f"a price under {money(Decimal(threshold), currency)}"
+        if band == "low"
+        else f"a price of {money(Decimal(threshold), currency)} or more"
+    )
+    return f"{money(Decimal(fee), currency)} per unit ({card}, {price})"
+
+
 def summarize(f: dict) -> str:
-    return (
+    facts = details(f)
+    tier = facts["tier"][0]
+    measured = "catalog" if facts["dimensions_from"][0] == "catalog" else "fee preview"
+    fees = "; ".join(_fee_applied(item, f["currency"]) for item in facts["expected"])
+    sentence = (
         f"SKU {f['sku']} was charged the FBA fulfilment fee of a larger size tier than its true "
         f"dimensions give on orders {ids(f['refs'], 5)} ({f['event_date']} to "
-        f"{f['last_date']}); the fee for its tier is {money(f['unit_value'], f['currency'])} "
-        f"per unit, so we were overcharged {money(f['amount'], f['currency'])}."
+        f"{f['last_date']}): by its {measured} dimensions it is {tier}, for which the fee is "
+        f"{fees}, so we were overcharged {money(f['amount'], f['currency'])}."
     )
+    if "preview_tier" in facts:
+        implied = facts["preview_implied_tier"][0]
+        own = f" (its own measurements there imply {implied})" if implied else ""
+        sentence += (
+            f" The fee preview lists it as {facts['preview_tier'][0]}{own}, while its true "
+            f"dimensions make it {tier}: please re-measure the product."
+        )
+    if "tier_history" in facts:
+        sentence += f" Its fee preview tier changed between snapshots ({facts['tier_history'][0]})."
+    return sentence
 
 
 RULE = Rule(

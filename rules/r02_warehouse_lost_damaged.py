@@ -32,62 +32,18 @@ Example:
 
 from rules.base import Rule, ids, money, units
 
-LOST = ("M", "5")
-DAMAGED = ("E", "Q", "6")
-
 
 def query(ctx: dict) -> str:
-    codes = ", ".join(f"'{c}'" for c in LOST + DAMAGED + ("F",))
-    return f"""
-    WITH ledger_start AS (SELECT min(date) AS first_day FROM ledger),
-    events AS (
-        SELECT fnsku, asin, msku AS sku, date, reason, quantity, reference_id,
-            'ledger' AS report, _file_id, _line
-        FROM ledger WHERE event_type = 'Adjustments' AND reason IN ({codes})
-        UNION ALL
-        SELECT a.fnsku, NULL, a.sku, CAST(a.adjusted_date AS DATE), a.reason, a.quantity,
-            a.transaction_item_id, 'adjustments', a._file_id, a._line
-        FROM adjustments a, ledger_start s
-        WHERE a.reason IN ({codes})
-          AND (s.first_day IS NULL OR CAST(a.adjusted_date AS DATE) < s.first_day)
-    ), losses AS (
-        SELECT *, abs(quantity) AS units FROM events WHERE reason <> 'F'
-    ), found AS (
-        SELECT fnsku, sum(abs(quantity)) AS units,
-            list({{'report': report, 'file_id': _file_id, 'line': _line}}) AS evidence
-        FROM events WHERE reason = 'F' GROUP BY fnsku
-    ), paid AS (
-        SELECT fnsku, sum(net_quantity) AS units, list(reimbursement_id) AS ids,
-            list({{'report': 'reimbursements', 'file_id': _file_id, 'line': _line}})
-                AS evidence
-        FROM reimbursements
-        WHERE lower(reason) IN ('lost_warehouse', 'damaged_warehouse') GROUP BY fnsku
-    ), balance AS (
-        SELECT l.fnsku, sum(l.units) - coalesce(any_value(f.units), 0)
-            - coalesce(any_value(p.units), 0) AS unresolved
-        FROM losses l LEFT JOIN found f USING (fnsku) LEFT JOIN paid p USING (fnsku)
-        GROUP BY l.fnsku
-    ), newest_first AS (
-        SELECT l.*, b.unresolved,
-            coalesce(sum(l.units) OVER (PARTITION BY l.fnsku ORDER BY l.date DESC, l._line DESC
-                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS newer
-        FROM losses l JOIN balance b USING (fnsku)
-        WHERE b.unresolved > 0
-    ), claimed AS (
-        SELECT *, least(units, unresolved - newer) AS claimed_units
-        FROM newest_first WHERE unresolved - newer > 0
-    )
-    SELECT c.fnsku AS key, c.sku, c.fnsku, c.asin, c.date AS anchor_date,
-        c.claimed_units AS quantity, c.claimed_units * v.value AS amount,
-        coalesce(v.currency, 'USD') AS currency, coalesce(v.valuation, 'unknown') AS valuation,
-        v.value AS unit_value,
-        [c.reference_id] AS refs,
-        list_concat([{{'report': c.report, 'file_id': c._file_id, 'line': c._line}}],
-                    coalesce(f.evidence, []), coalesce(p.evidence, [])) AS evidence
-    FROM claimed c
-    LEFT JOIN unit_values v ON v.sku = c.sku
-    LEFT JOIN found f USING (fnsku)
-    LEFT JOIN paid p USING (fnsku)
+    return """
+    SELECT p.fnsku AS key, p.sku, p.fnsku, p.asin, p.date AS anchor_date,
+        p.claimed_units AS quantity, p.claimed_units * v.value AS amount, p.currency,
+        coalesce(v.valuation, 'unknown') AS valuation, v.value AS unit_value,
+        [p.reference_id] AS refs,
+        list_concat([{'report': p.report, 'file_id': p._file_id, 'line': p._line}],
+                    coalesce(p.found_evidence, []), coalesce(p.paid_evidence, [])) AS evidence
+    FROM loss_pool p
+    LEFT JOIN unit_values v ON v.sku = p.sku AND v.currency = p.currency
+    WHERE p.owner = 'R02' AND p.claimed_units > 0
     """
 
 
@@ -103,7 +59,8 @@ def summarize(f: dict) -> str:
         else "; this SKU needs a unit cost in the catalog to value them"
     )
     return (
-        f"{units(f['quantity'])} of FNSKU {f['fnsku']} (SKU {f['sku']}) were lost or damaged in "
+        f"{units(f['quantity'])} of FNSKU {f['fnsku']} (SKU {f['sku']}) "
+        f"{'was' if f['quantity'] == 1 else 'were'} lost or damaged in "
         f"Amazon's fulfilment centres {when} (reference {ids(f['refs'], 6)}) and have not been "
         f"found or reimbursed; we request {money(f['amount'], f['currency'])}{value}."
     )

@@ -30,69 +30,95 @@ Example:
     Passes: the same refund where Amazon already reimbursed the missing unit (CustomerReturn).
 """
 
-from rules.base import Rule, money, units
+from decimal import Decimal
+
+from rules.base import Rule, details, money, units
 
 
 def query(ctx: dict) -> str:
     return """
-    WITH returned AS (
-        SELECT order_id, sku, sum(quantity) AS units,
-            list({'report': 'returns', 'file_id': _file_id, 'line': _line}) AS evidence
-        FROM returns GROUP BY order_id, sku
-    ), paid_back AS (
-        SELECT amazon_order_id AS order_id, sum(net_quantity) AS units, sum(net_amount) AS amount,
-            list(reimbursement_id) AS ids,
-            list({'report': 'reimbursements', 'file_id': _file_id, 'line': _line}) AS evidence
-        FROM reimbursements WHERE amazon_order_id IS NOT NULL GROUP BY amazon_order_id
-    ), refund AS (
-        SELECT r.order_id, r.sku, r.posted_on, r.currency, -r.principal AS refunded,
+    WITH refund AS (
+        SELECT r.order_id, r.sku, r.order_key, r.posted_on, r.currency, -r.principal AS refunded,
             o.principal AS paid, o.quantity AS ordered, o.unit_price,
             least(o.quantity, CAST(round(-r.principal / o.unit_price) AS BIGINT))
                 AS refunded_units,
-            coalesce(t.units, 0) AS returned_units,
-            coalesce(b.units, 0) AS reimbursed_units, coalesce(b.amount, 0) AS reimbursed,
-            list_concat(r.evidence, o.evidence, coalesce(t.evidence, []),
-                        coalesce(b.evidence, [])) AS evidence
+            m.returned_units, m.reimbursed_units, m.reimbursed, m.never_returned AND r.total < 0
+                AS never_returned,
+            list_concat(r.evidence, o.evidence, coalesce(m.returned_evidence, []),
+                        coalesce(m.reimbursed_evidence, [])) AS evidence
         FROM refunds r
         JOIN order_lines o USING (order_id, sku)
-        LEFT JOIN returned t USING (order_id, sku)
-        LEFT JOIN paid_back b USING (order_id)
+        JOIN refund_matches m USING (order_id, sku)
         WHERE o.unit_price > 0
+    ), steps AS (
+        -- each refund posting, with what had been refunded by then
+        SELECT f.order_id, f.sku, p.posted_on, f.paid, f.ordered, f.unit_price,
+            f.returned_units, f.currency,
+            -sum(p.principal) OVER (PARTITION BY p.order_id, p.sku
+                                    ORDER BY p.posted_on, p.posting) AS refunded_by_then
+        FROM postings p JOIN refund f USING (order_id, sku)
+        WHERE p.kind = 'Refund'
+    ), anchors AS (
+        -- the refund posting that made the refund exceed what was paid, or returned
+        SELECT order_id, sku,
+            min(posted_on) FILTER (WHERE refunded_by_then - paid
+                > policy_value('money_tolerance_per_unit', currency) * ordered) AS money_from,
+            min(posted_on) FILTER (WHERE least(ordered, CAST(round(refunded_by_then / unit_price)
+                                                             AS BIGINT)) > returned_units)
+                AS units_from
+        FROM steps GROUP BY order_id, sku
     ), parts AS (
-        SELECT *,
+        SELECT f.*, a.money_from, a.units_from,
             CASE WHEN returned_units >= 1 AND refunded_units > returned_units
                  THEN refunded_units - returned_units ELSE 0 END AS excess_units,
-            greatest(refunded - paid, 0) AS excess_money
-        FROM refund
+            CASE WHEN never_returned THEN 0 ELSE greatest(refunded - paid, 0) END
+                AS excess_money
+        FROM refund f LEFT JOIN anchors a USING (order_id, sku)
     ), net AS (
         SELECT *,
-            greatest(excess_units - reimbursed_units, 0) AS claim_units,
-            greatest(reimbursed - excess_units * unit_price, 0) AS left_over
+            greatest(excess_units - greatest(reimbursed_units, 0), 0) AS claim_units,
+            greatest(greatest(reimbursed, 0) - excess_units * unit_price, 0) AS left_over
         FROM parts
     )
-    SELECT order_id AS key, sku, order_id, posted_on AS anchor_date, claim_units AS quantity,
-        claim_units * unit_price AS amount, currency, 'refund' AS valuation,
-        unit_price AS unit_value, 'R03b' AS window, [order_id] AS refs, evidence
+    SELECT order_key AS key, sku, order_id, coalesce(units_from, posted_on) AS anchor_date,
+        claim_units AS quantity, claim_units * unit_price AS amount, currency,
+        'refund' AS valuation, unit_price AS unit_value, 'R03b' AS window, [order_id] AS refs,
+        ['refunded_units=' || refunded_units, 'returned_units=' || returned_units,
+         'excess_units=' || claim_units, 'unit_price=' || CAST(unit_price AS DECIMAL(18,2))]
+            AS details,
+        evidence
     FROM net WHERE claim_units > 0
     UNION ALL
-    SELECT order_id, sku, order_id, posted_on, NULL, excess_money - left_over, currency,
-        'refund', unit_price, 'R03', [order_id], evidence
+    SELECT order_key, sku, order_id, coalesce(money_from, posted_on), NULL,
+        excess_money - left_over, currency, 'refund', unit_price, 'R03', [order_id],
+        ['refunded=' || CAST(refunded AS DECIMAL(18,2)), 'paid=' || CAST(paid AS DECIMAL(18,2)),
+         'excess_money=' || CAST(excess_money - left_over AS DECIMAL(18,2))],
+        evidence
     FROM net
     WHERE excess_money - left_over > policy_value('money_tolerance_per_unit', currency) * ordered
     """
 
 
 def summarize(f: dict) -> str:
-    if f["quantity"]:
-        what = (
-            f"refunded for more units than were returned: {units(f['quantity'])} refunded "
-            f"at {money(f['unit_value'], f['currency'])} never came back"
+    facts = details(f)
+    parts = []
+    if "excess_money" in facts:
+        parts.append(
+            f"the buyer was refunded {money(Decimal(facts['refunded'][0]), f['currency'])} "
+            f"of principal against {money(Decimal(facts['paid'][0]), f['currency'])} paid, "
+            f"{money(Decimal(facts['excess_money'][0]), f['currency'])} more than was paid"
         )
-    else:
-        what = "refunded more principal than the buyer paid"
+    if "excess_units" in facts:
+        refunded, returned = int(facts["refunded_units"][0]), int(facts["returned_units"][0])
+        excess = int(facts["excess_units"][0])
+        parts.append(
+            f"{units(refunded)} {'was' if refunded == 1 else 'were'} refunded but only "
+            f"{returned} came back, leaving {units(excess)} at "
+            f"{money(Decimal(facts['unit_price'][0]), f['currency'])} each never returned"
+        )
     return (
-        f"Order {f['order_id']} (SKU {f['sku']}) was {what}; the refund was posted on "
-        f"{f['event_date']} and has not been reimbursed, so we request "
+        f"Order {f['order_id']} (SKU {f['sku']}): {'; and '.join(parts)}. The refund was posted "
+        f"on {f['event_date']} and has not been reimbursed, so we request "
         f"{money(f['amount'], f['currency'])}."
     )
 

@@ -34,13 +34,15 @@ def query(ctx: dict) -> str:
     SELECT s.shipment_id || '/' || s.fnsku AS key, s.sku, s.fnsku, s.shipment_id,
         s.closed_on AS anchor_date, s.open_after_named - s.reimbursed_loose AS quantity,
         (s.open_after_named - s.reimbursed_loose) * v.value AS amount,
-        coalesce(v.currency, 'USD') AS currency, coalesce(v.valuation, 'unknown') AS valuation,
-        v.value AS unit_value, [s.shipment_id] AS refs,
+        event_currency(NULL, h.currency) AS currency,
+        coalesce(v.valuation, 'unknown') AS valuation, v.value AS unit_value,
+        [s.shipment_id] AS refs,
         list_concat([{'report': 'inbound', 'file_id': s._file_id, 'line': s._line}],
-                    coalesce(s.evidence, [])) AS evidence
-    FROM inbound_status s LEFT JOIN unit_values v ON v.sku = s.sku
-    WHERE s.status = 'CLOSED' AND s.closed_on IS NOT NULL
-      AND s.open_after_named - s.reimbursed_loose > 0
+                    coalesce(s.evidence, []), coalesce(s.loose_evidence, [])) AS evidence
+    FROM inbound_status s
+    LEFT JOIN sku_currency h ON h.sku = s.sku
+    LEFT JOIN unit_values v ON v.sku = s.sku AND v.currency = event_currency(NULL, h.currency)
+    WHERE s.closed AND s.open_after_named - s.reimbursed_loose > 0
     """
 
 

@@ -26,7 +26,7 @@ Example:
     Passes: a return the ledger restocked 18 days later.
 """
 
-from rules.base import Rule, money, units
+from rules.base import NET_OF_PAID, PAID_FOR_RETURN, Rule, money, units
 
 
 def query(ctx: dict) -> str:
@@ -46,33 +46,38 @@ def query(ctx: dict) -> str:
         FROM received r JOIN ledger l
           ON l.event_type = 'CustomerReturns' AND l.reference_id = r.order_id
          AND l.fnsku = r.fnsku AND l.quantity > 0
-         AND l.date BETWEEN r.first_day - 1
-             AND r.last_day + CAST(policy_value('return_match_days', 'USD') AS INTEGER)
+         AND l.date BETWEEN
+             r.first_day - CAST(policy_value('return_match_days_before', NULL) AS INTEGER)
+             AND r.last_day + CAST(policy_value('return_match_days', NULL) AS INTEGER)
         GROUP BY r.order_id, r.fnsku
-    ), paid AS (
-        SELECT amazon_order_id AS order_id, fnsku FROM reimbursements
-        WHERE net_quantity > 0 OR net_amount > 0
-    )
-    SELECT r.order_id || '/' || r.fnsku AS key, r.sku, r.fnsku, r.asin, r.order_id,
-        r.first_day AS anchor_date, r.units - coalesce(k.units, 0) AS quantity,
-        (r.units - coalesce(k.units, 0))
-            * returned_unit_value(o.net_per_unit, v.median_net_proceeds, v.value) AS amount,
-        coalesce(o.currency, v.currency, 'USD') AS currency,
-        CASE WHEN o.net_per_unit IS NOT NULL OR v.median_net_proceeds IS NOT NULL
-             THEN 'net_proceeds' WHEN v.value IS NOT NULL THEN 'catalog' ELSE 'unknown' END
-            AS valuation,
-        returned_unit_value(o.net_per_unit, v.median_net_proceeds, v.value) AS unit_value,
-        CAST(policy_value('return_match_days', 'USD') AS INTEGER) AS wait_days,
-        [r.order_id] AS refs,
-        list_concat(r.evidence, coalesce(k.evidence, []), coalesce(o.evidence, [])) AS evidence
-    FROM received r
-    LEFT JOIN restocked k USING (order_id, fnsku)
-    LEFT JOIN order_lines o ON o.order_id = r.order_id AND o.sku = r.sku
-    LEFT JOIN unit_values v ON v.sku = r.sku
-    WHERE r.units - coalesce(k.units, 0) > 0
-      AND NOT EXISTS (SELECT 1 FROM paid p WHERE p.order_id = r.order_id
-                      AND (p.fnsku = r.fnsku OR p.fnsku IS NULL))
-    """
+    ), missing AS (
+        SELECT r.*, r.units - coalesce(k.units, 0) AS missing_units, k.evidence AS restocked,
+            coalesce(o.currency, h.currency, 'USD') AS currency, o.net_per_unit,
+            o.evidence AS order_evidence
+        FROM received r
+        LEFT JOIN restocked k USING (order_id, fnsku)
+        LEFT JOIN order_lines o ON o.order_id = r.order_id AND o.sku = r.sku
+        LEFT JOIN sku_currency h ON h.sku = r.sku
+        WHERE r.units - coalesce(k.units, 0) > 0
+    ), {PAID_FOR_RETURN}, valued AS (
+        SELECT m.*, returned_unit_value(m.net_per_unit, v.median_net_proceeds, v.value)
+                AS unit_value,
+            CASE WHEN m.net_per_unit IS NOT NULL OR v.median_net_proceeds IS NOT NULL
+                 THEN 'net_proceeds' WHEN v.value IS NOT NULL THEN 'catalog' ELSE 'unknown' END
+                AS valuation,
+            coalesce(p.units, 0) AS paid_units, coalesce(p.amount, 0) AS paid_amount,
+            p.ids AS paid_ids, p.evidence AS paid_evidence
+        FROM missing m
+        LEFT JOIN unit_values v ON v.sku = m.sku AND v.currency = m.currency
+        LEFT JOIN paid p ON p.order_id = m.order_id AND p.fnsku = m.fnsku
+    ), {NET_OF_PAID}
+    SELECT order_id || '/' || fnsku AS key, sku, fnsku, asin, order_id,
+        first_day AS anchor_date, claim_units AS quantity, claim_amount AS amount, currency,
+        valuation, unit_value, [order_id] AS refs, paid_details AS details,
+        list_concat(evidence, coalesce(restocked, []), coalesce(order_evidence, []),
+                    coalesce(paid_evidence, [])) AS evidence
+    FROM net WHERE claim_units > 0 AND (claim_amount IS NULL OR claim_amount > 0)
+    """.replace("{PAID_FOR_RETURN}", PAID_FOR_RETURN).replace("{NET_OF_PAID}", NET_OF_PAID)
 
 
 def summarize(f: dict) -> str:

@@ -37,7 +37,7 @@ def query(ctx: dict) -> str:
         FROM returns WHERE detailed_disposition = 'CUSTOMER_DAMAGED'
         GROUP BY order_id, sku
     )
-    SELECT r.order_id AS key, r.sku, d.fnsku, d.asin, r.order_id, r.posted_on AS anchor_date,
+    SELECT r.order_key AS key, r.sku, d.fnsku, d.asin, r.order_id, r.posted_on AS anchor_date,
         d.units AS quantity,
         -r.principal * policy_value('restocking_rate', r.currency) AS amount,
         r.currency, 'refund' AS valuation, -r.principal AS unit_value, [r.order_id] AS refs,
@@ -45,7 +45,7 @@ def query(ctx: dict) -> str:
     FROM refunds r
     JOIN damaged d USING (order_id, sku)
     JOIN order_lines o USING (order_id, sku)
-    WHERE r.restocking_fee IS NULL
+    WHERE r.itemised AND coalesce(r.restocking_fee, 0) <= 0
       AND -r.principal >= d.units * o.unit_price
                           - policy_value('money_tolerance_per_unit', r.currency)
     """

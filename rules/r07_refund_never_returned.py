@@ -27,33 +27,54 @@ Example:
     CustomerReturn.
 """
 
-from rules.base import Rule, money, units
+from decimal import Decimal
+
+from rules.base import Rule, details, ids, money, units
 
 
 def query(ctx: dict) -> str:
     return """
-    SELECT r.order_id AS key, r.sku, r.order_id, r.posted_on AS anchor_date,
-        coalesce(least(o.quantity, greatest(1, CAST(round(-r.principal / o.unit_price)
-                                                       AS BIGINT))), 1) AS quantity,
-        -r.total AS amount, r.currency, 'refund' AS valuation, [r.order_id] AS refs,
-        list_concat(r.evidence, coalesce(o.evidence, [])) AS evidence
-    FROM refunds r
-    LEFT JOIN order_lines o USING (order_id, sku)
-    WHERE r.total < 0
-      AND NOT EXISTS (SELECT 1 FROM returns t WHERE t.order_id = r.order_id AND t.sku = r.sku)
-      AND NOT EXISTS (SELECT 1 FROM ledger l
-                      WHERE l.event_type = 'CustomerReturns' AND l.reference_id = r.order_id
-                        AND l.msku = r.sku)
-      AND NOT EXISTS (SELECT 1 FROM reimbursements b WHERE b.amazon_order_id = r.order_id
-                      AND (b.net_quantity > 0 OR b.net_amount > 0))
+    WITH refunded AS (
+        SELECT r.*, m.reimbursed_units, m.reimbursed, m.reimbursement_ids,
+            m.reimbursed_evidence, o.evidence AS order_evidence,
+            coalesce(least(o.quantity, greatest(1, CAST(round(-r.principal / o.unit_price)
+                                                         AS BIGINT))), 1) AS refunded_units
+        FROM refunds r
+        JOIN refund_matches m USING (order_id, sku)
+        LEFT JOIN order_lines o USING (order_id, sku)
+        WHERE r.total < 0 AND m.never_returned
+    )
+    SELECT order_key AS key, sku, order_id, posted_on AS anchor_date,
+        refunded_units - greatest(reimbursed_units, 0) AS quantity,
+        -total - greatest(reimbursed, 0) AS amount, currency, 'refund' AS valuation,
+        [order_id] AS refs,
+        ['refunded_units=' || refunded_units, 'net_debit=' || CAST(-total AS DECIMAL(18,2)),
+         'reimbursed=' || CAST(greatest(reimbursed, 0) AS DECIMAL(18,2)),
+         'reimbursed_units=' || greatest(reimbursed_units, 0)]
+            || coalesce(list_transform(reimbursement_ids, lambda i: 'reimbursement=' || i), [])
+            AS details,
+        list_concat(evidence, coalesce(order_evidence, []), coalesce(reimbursed_evidence, []))
+            AS evidence
+    FROM refunded
+    WHERE refunded_units - greatest(reimbursed_units, 0) > 0
+      AND -total - greatest(reimbursed, 0) > 0
     """
 
 
 def summarize(f: dict) -> str:
+    facts = details(f)
+    partly = ""
+    if Decimal(facts.get("reimbursed", ["0"])[0]) > 0:
+        partly = (
+            f"; Amazon reimbursed {money(Decimal(facts['reimbursed'][0]), f['currency'])} of it "
+            f"(reimbursement {ids(facts.get('reimbursement'))}), which leaves"
+        )
     return (
         f"Order {f['order_id']} (SKU {f['sku']}) was refunded on {f['event_date']} for "
-        f"{units(f['quantity'])} that were never returned: no return, no inventory receipt and "
-        f"no reimbursement since; we request our net debit of {money(f['amount'], f['currency'])}."
+        f"{units(int(facts['refunded_units'][0]))} that never came back: no return, no inventory "
+        f"receipt; our net debit was "
+        f"{money(Decimal(facts['net_debit'][0]), f['currency'])}{partly}, so we request "
+        f"{money(f['amount'], f['currency'])}."
     )
 
 

@@ -32,48 +32,19 @@ from rules.base import Rule, money, units
 
 def query(ctx: dict) -> str:
     return """
-    WITH deductions AS (
-        SELECT l.*, s.closed_on, s.reimbursed_left_over, s.sku AS inbound_sku, -l.quantity AS units
-        FROM ledger l
-        JOIN inbound_status s ON s.shipment_id = l.reference_id AND s.fnsku = l.fnsku
-        WHERE s.status = 'CLOSED' AND s.closed_on IS NOT NULL AND l.date > s.closed_on
-          AND l.quantity < 0 AND l.event_type IN ('Receipts', 'Adjustments')
-    ), restored AS (
-        SELECT l.reference_id AS shipment_id, l.fnsku, sum(l.quantity) AS units,
-            list({'report': 'ledger', 'file_id': l._file_id, 'line': l._line}) AS evidence
-        FROM ledger l
-        WHERE l.event_type = 'Receipts' AND l.quantity > 0 AND EXISTS (
-            SELECT 1 FROM deductions d WHERE d.reference_id = l.reference_id
-              AND d.fnsku = l.fnsku AND l.date >= d.date)
-        GROUP BY ALL
-    ), balance AS (
-        SELECT d.reference_id AS shipment_id, d.fnsku,
-            sum(d.units) - coalesce(any_value(r.units), 0) - any_value(d.reimbursed_left_over)
-                AS unresolved
-        FROM deductions d LEFT JOIN restored r
-          ON r.shipment_id = d.reference_id AND r.fnsku = d.fnsku
-        GROUP BY ALL
-    ), newest_first AS (
-        SELECT d.*, b.unresolved,
-            coalesce(sum(d.units) OVER (
-                PARTITION BY d.reference_id, d.fnsku ORDER BY d.date DESC, d._line DESC
-                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS newer
-        FROM deductions d JOIN balance b
-          ON b.shipment_id = d.reference_id AND b.fnsku = d.fnsku
-        WHERE b.unresolved > 0
-    )
-    SELECT n.reference_id || '/' || n.fnsku AS key, coalesce(n.msku, n.inbound_sku) AS sku,
-        n.fnsku, n.asin, n.reference_id AS shipment_id, n.date AS anchor_date,
-        least(n.units, n.unresolved - n.newer) AS quantity,
-        least(n.units, n.unresolved - n.newer) * v.value AS amount,
-        coalesce(v.currency, 'USD') AS currency, coalesce(v.valuation, 'unknown') AS valuation,
-        v.value AS unit_value, [n.reference_id] AS refs,
-        list_concat([{'report': 'ledger', 'file_id': n._file_id, 'line': n._line}],
-                    coalesce(r.evidence, [])) AS evidence
-    FROM newest_first n
-    LEFT JOIN restored r ON r.shipment_id = n.reference_id AND r.fnsku = n.fnsku
-    LEFT JOIN unit_values v ON v.sku = coalesce(n.msku, n.inbound_sku)
-    WHERE n.unresolved - n.newer > 0
+    SELECT p.shipment_id || '/' || p.fnsku AS key, coalesce(p.sku, p.inbound_sku) AS sku,
+        p.fnsku, p.asin, p.shipment_id, p.date AS anchor_date,
+        p.claimed_units AS quantity, p.claimed_units * v.value AS amount, p.currency,
+        coalesce(v.valuation, 'unknown') AS valuation, v.value AS unit_value,
+        [p.shipment_id] AS refs,
+        list_concat([{'report': 'ledger', 'file_id': p._file_id, 'line': p._line}],
+                    coalesce(p.restored_evidence, []), coalesce(p.found_evidence, []),
+                    coalesce(p.paid_evidence, []),
+                    CASE WHEN p.reimbursed_left_over > 0 THEN p.inbound_paid_evidence END)
+            AS evidence
+    FROM loss_pool p
+    LEFT JOIN unit_values v ON v.sku = coalesce(p.sku, p.inbound_sku) AND v.currency = p.currency
+    WHERE p.owner = 'R08' AND p.claimed_units > 0
     """
 
 

@@ -23,7 +23,7 @@ Example:
     Passes: a dog bed graded DAMAGED and reimbursed; a return graded CUSTOMER_DAMAGED.
 """
 
-from rules.base import Rule, money, units
+from rules.base import NET_OF_PAID, PAID_FOR_RETURN, Rule, money, units
 
 
 def query(ctx: dict) -> str:
@@ -35,24 +35,31 @@ def query(ctx: dict) -> str:
             list({'report': 'returns', 'file_id': _file_id, 'line': _line}) AS evidence
         FROM returns WHERE detailed_disposition IN ('DAMAGED', 'CARRIER_DAMAGED')
         GROUP BY order_id, fnsku
-    )
-    SELECT d.order_id || '/' || d.fnsku AS key, d.sku, d.fnsku, d.asin, d.order_id,
-        d.first_day AS anchor_date, d.units AS quantity,
-        d.units * returned_unit_value(o.net_per_unit, v.median_net_proceeds, v.value) AS amount,
-        coalesce(o.currency, v.currency, 'USD') AS currency,
-        CASE WHEN o.net_per_unit IS NOT NULL OR v.median_net_proceeds IS NOT NULL
-             THEN 'net_proceeds' WHEN v.value IS NOT NULL THEN 'catalog' ELSE 'unknown' END
-            AS valuation,
-        returned_unit_value(o.net_per_unit, v.median_net_proceeds, v.value) AS unit_value,
-        [d.order_id, d.grade] AS refs,
-        list_concat(d.evidence, coalesce(o.evidence, [])) AS evidence
-    FROM damaged d
-    LEFT JOIN order_lines o ON o.order_id = d.order_id AND o.sku = d.sku
-    LEFT JOIN unit_values v ON v.sku = d.sku
-    WHERE NOT EXISTS (SELECT 1 FROM reimbursements b WHERE b.amazon_order_id = d.order_id
-                      AND (b.fnsku = d.fnsku OR b.fnsku IS NULL)
-                      AND (b.net_quantity > 0 OR b.net_amount > 0))
-    """
+    ), missing AS (
+        SELECT d.*, d.units AS missing_units, coalesce(o.currency, h.currency, 'USD') AS currency,
+            o.net_per_unit, o.evidence AS order_evidence
+        FROM damaged d
+        LEFT JOIN order_lines o ON o.order_id = d.order_id AND o.sku = d.sku
+        LEFT JOIN sku_currency h ON h.sku = d.sku
+    ), {PAID_FOR_RETURN}, valued AS (
+        SELECT m.*, returned_unit_value(m.net_per_unit, v.median_net_proceeds, v.value)
+                AS unit_value,
+            CASE WHEN m.net_per_unit IS NOT NULL OR v.median_net_proceeds IS NOT NULL
+                 THEN 'net_proceeds' WHEN v.value IS NOT NULL THEN 'catalog' ELSE 'unknown' END
+                AS valuation,
+            coalesce(p.units, 0) AS paid_units, coalesce(p.amount, 0) AS paid_amount,
+            p.ids AS paid_ids, p.evidence AS paid_evidence
+        FROM missing m
+        LEFT JOIN unit_values v ON v.sku = m.sku AND v.currency = m.currency
+        LEFT JOIN paid p ON p.order_id = m.order_id AND p.fnsku = m.fnsku
+    ), {NET_OF_PAID}
+    SELECT order_id || '/' || fnsku AS key, sku, fnsku, asin, order_id,
+        first_day AS anchor_date, claim_units AS quantity, claim_amount AS amount, currency,
+        valuation, unit_value, [order_id, grade] AS refs, paid_details AS details,
+        list_concat(evidence, coalesce(order_evidence, []), coalesce(paid_evidence, []))
+            AS evidence
+    FROM net WHERE claim_units > 0 AND (claim_amount IS NULL OR claim_amount > 0)
+    """.replace("{PAID_FOR_RETURN}", PAID_FOR_RETURN).replace("{NET_OF_PAID}", NET_OF_PAID)
 
 
 def summarize(f: dict) -> str:

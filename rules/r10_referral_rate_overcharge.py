@@ -27,24 +27,32 @@ Example:
     Passes: a $17.99 T-shirt charged 10% (Clothing $15-$20); a $6.49 bag clip charged 15%.
 """
 
-from rules.base import Rule, ids, money
+from decimal import Decimal
+
+from auditor.facts.fees import SALES_PRICE
+from rules.base import Rule, details, ids, money
 
 
 def query(ctx: dict) -> str:
-    return """
+    return f"""
     WITH priced AS (
-        SELECT o.*, c.category,
-            CAST((o.principal + o.shipping + o.gift_wrap) / o.quantity AS DECIMAL(18,4))
-                AS sales_price
-        FROM order_lines o JOIN sku_categories c USING (sku)
-        WHERE o.commission IS NOT NULL AND o.quantity > 0
+        -- each posting of an order item is charged for its own quantity
+        SELECT o.*, c.category, {SALES_PRICE} AS sales_price
+        FROM postings o JOIN sku_categories c USING (sku)
+        WHERE o.kind = 'Order' AND o.commission IS NOT NULL AND o.quantity > 0
+          AND o.principal IS NOT NULL
     )
     SELECT p.sku AS key, p.sku, f.fnsku, f.asin, p.order_id, p.posted_on AS anchor_date,
         -p.commission - e.fee * p.quantity AS amount, p.currency, 'fee' AS valuation,
-        e.fee AS unit_value, [p.order_id] AS refs, p.evidence
+        e.fee AS unit_value, [p.order_id] AS refs,
+        ['expected=' || CAST(e.fee AS DECIMAL(18,2)) || '|'
+             || CAST(p.sales_price AS DECIMAL(18,2)),
+         'category=' || p.category] AS details,
+        o.evidence
     FROM priced p
     JOIN referral_expected e
       ON e.category = p.category AND e.sales_price = p.sales_price AND e.currency = p.currency
+    JOIN order_lines o USING (order_id, sku)
     LEFT JOIN fee_preview_latest f USING (sku)
     WHERE -p.commission - e.fee * p.quantity
           > policy_value('money_tolerance_per_unit', p.currency) * p.quantity
@@ -52,10 +60,20 @@ def query(ctx: dict) -> str:
 
 
 def summarize(f: dict) -> str:
+    facts = details(f)
+    applied = sorted(
+        (Decimal(price), Decimal(fee))
+        for fee, price in (item.split("|") for item in facts["expected"])
+    )
+    shown = "; ".join(
+        f"{money(fee, f['currency'])} per unit at a {money(price, f['currency'])} sales price"
+        for price, fee in applied[:4]
+    )
+    more = f" and {len(applied) - 4} other prices" if len(applied) > 4 else ""
     return (
-        f"SKU {f['sku']} was charged a higher referral fee than its category's rate on orders "
-        f"{ids(f['refs'], 5)} ({f['event_date']} to {f['last_date']}); the fee should be "
-        f"{money(f['unit_value'], f['currency'])} per unit, so we were overcharged "
+        f"SKU {f['sku']} was charged a higher referral fee than the {facts['category'][0]} "
+        f"rate on orders {ids(f['refs'], 5)} ({f['event_date']} to {f['last_date']}); the "
+        f"category's fee is {shown}{more}, so we were overcharged "
         f"{money(f['amount'], f['currency'])}."
     )
 

@@ -4,7 +4,9 @@
 - `orders`: `order_lines` and `refunds`, one row per order and SKU, their evidence a pointer that
   `expand_order_evidence` turns into source lines only for the rows a rule claims;
 - `values`: `unit_values`, what one unit of a SKU is worth before an order;
-- `inbound`: `inbound_status`, each shipment item's shortage and the reimbursements against it;
+- `inbound`: `shipment_closed` and `inbound_status`, each shipment item's closed date, shortage
+  and the reimbursements against it;
+- `losses`: `loss_pool`, the units lost per FNSKU that R02 and R08 share;
 - `fees`: `expected_fba_fees`, `sku_categories`, `referral_expected`, the reference fees per SKU.
 """
 
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from auditor.facts import fees, inbound, orders, values, views
+from auditor.facts import fees, inbound, losses, orders, values, views
 from auditor.facts.orders import expand_order_evidence
 from auditor.fees import RateCard, ReferralSchedule
 
@@ -23,10 +25,17 @@ __all__ = ["TABLES", "Facts", "build", "expand_order_evidence"]
 
 # The temp tables `build` makes.
 TABLES = [
+    "postings",
+    "_order_skus",
     "order_lines",
     "refunds",
+    "refund_matches",
+    "sku_currency",
     "unit_values",
+    "shipment_closed",
     "inbound_status",
+    "loss_events",
+    "loss_pool",
     "expected_fba_fees",
     "sku_categories",
     "referral_expected",
@@ -44,9 +53,10 @@ class Facts:
 
 def build(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
     views.as_of_views(con, facts.as_of)
-    orders.order_lines_and_refunds(con)
+    orders.order_lines_and_refunds(con, facts)
     values.unit_values(con, facts.as_of)
-    inbound.inbound_status(con, facts.as_of)
+    inbound.inbound_status(con, facts)
+    losses.loss_pool(con)
     fees.expected_fba_fees(con, facts)
     fees.referral(con, facts)
     views.uncovered_currencies(con, facts)

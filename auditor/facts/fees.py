@@ -52,6 +52,9 @@ def expected_fba_fees(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
                     source,
                     preview_tier,
                     implied,
+                    card.tier_rank(tier),
+                    card.tier_rank(preview_tier),
+                    card.tier_rank(implied),
                 ]
             )
     con.execute(
@@ -59,13 +62,14 @@ def expected_fba_fees(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
             sku VARCHAR, card VARCHAR, card_from DATE, card_to DATE, currency VARCHAR,
             tier VARCHAR, fee_standard DECIMAL(18,4), fee_low DECIMAL(18,4),
             low_price_below DECIMAL(18,4), dimensions_from VARCHAR, preview_tier VARCHAR,
-            preview_implied_tier VARCHAR)"""
+            preview_implied_tier VARCHAR, tier_rank INTEGER, preview_tier_rank INTEGER,
+            preview_implied_rank INTEGER)"""
     )
     if out:
         insert_rows(con, "expected_fba_fees", out)
     uncovered = con.execute(
-        """SELECT count(*), min(posted_on), max(posted_on) FROM order_lines o
-        WHERE fba_fee IS NOT NULL AND NOT EXISTS (
+        """SELECT count(*), min(posted_on), max(posted_on) FROM postings o
+        WHERE kind = 'Order' AND fba_fee IS NOT NULL AND NOT EXISTS (
             SELECT 1 FROM expected_fba_fees e WHERE e.sku = o.sku AND e.currency = o.currency
               AND o.posted_on BETWEEN e.card_from AND coalesce(e.card_to, DATE '9999-12-31'))"""
     ).fetchone()
@@ -83,6 +87,12 @@ def _unit(a, b, c, dimension_unit, weight, weight_unit) -> Unit | None:
         return Unit.of(a, b, c, dimension_unit, weight, weight_unit)
     except KeyError:
         return None
+
+
+# A posting's per-unit sales price, on which the referral fee is charged: item, shipping and gift
+# wrap, no tax.
+SALES_PRICE = """CAST((o.principal + coalesce(o.shipping, 0) + coalesce(o.gift_wrap, 0))
+                 / o.quantity AS DECIMAL(18,4))"""
 
 
 def referral(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
@@ -104,10 +114,9 @@ def referral(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
     if categories:
         insert_rows(con, "sku_categories", categories)
     prices = con.execute(
-        """SELECT DISTINCT c.category,
-            CAST((o.principal + o.shipping + o.gift_wrap) / o.quantity AS DECIMAL(18,4))
-        FROM order_lines o JOIN sku_categories c USING (sku)
-        WHERE o.currency = ? AND o.quantity > 0""",
+        f"""SELECT DISTINCT c.category, {SALES_PRICE}
+        FROM postings o JOIN sku_categories c USING (sku)
+        WHERE o.kind = 'Order' AND o.currency = ? AND o.quantity > 0""",
         [schedule.currency],
     ).fetchall()
     con.execute(

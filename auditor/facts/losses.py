@@ -1,0 +1,118 @@
+"""One pool of lost units per FNSKU, shared by R02 and R08 so that no unit is claimed twice.
+
+The pool's events are the warehouse losses (ledger Adjustments lost M, 5 or damaged E, Q, 6, and
+the legacy adjustments report's for the days no loaded ledger file covers) and the deductions
+from closed inbound shipments (negative Receipts, or Adjustments naming the shipment, dated after
+it closed). A deduction is R08's, a loss R02's; a row that is both is R08's.
+
+A deduction is first offset by what is its shipment's alone: later positive Receipts of the same
+shipment and FNSKU, and inbound reimbursements for the shipment left over after its shortage.
+What is left, and the losses, are then offset once by the FNSKU's found units (F) and its
+Lost_Warehouse/Damaged_Warehouse reimbursements (net of reversals). The unresolved units are given
+to the events newest first.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+LOST = ("M", "5")
+DAMAGED = ("E", "Q", "6")
+FOUND = ("F",)
+WAREHOUSE_REASONS = ("lost_warehouse", "damaged_warehouse")
+
+
+def _codes(codes: tuple[str, ...]) -> str:
+    return ", ".join(f"'{c}'" for c in codes)
+
+
+def loss_pool(con: duckdb.DuckDBPyConnection) -> None:
+    pool_codes = _codes(LOST + DAMAGED + FOUND)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE loss_events AS
+        WITH ledger_days AS (
+            SELECT min_date, max_date FROM files
+            WHERE report = 'ledger' AND min_date IS NOT NULL
+        )
+        SELECT fnsku, asin, msku AS sku, date, reason, quantity, reference_id, event_type,
+            country, 'ledger' AS report, _file_id, _line
+        FROM ledger
+        WHERE (event_type = 'Adjustments' AND reason IN ({pool_codes}))
+           OR (event_type IN ('Receipts', 'Adjustments') AND quantity < 0)
+        UNION ALL
+        SELECT a.fnsku, NULL, a.sku, CAST(a.adjusted_date AS DATE), a.reason, a.quantity,
+            a.transaction_item_id, 'Adjustments', NULL, 'adjustments', a._file_id, a._line
+        FROM adjustments a
+        WHERE a.reason IN ({pool_codes}) AND NOT EXISTS (
+            SELECT 1 FROM ledger_days d
+            WHERE CAST(a.adjusted_date AS DATE) BETWEEN d.min_date AND d.max_date)"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE loss_pool AS
+        WITH deductions AS (
+            SELECT e.*, -e.quantity AS units, 'R08' AS owner, s.shipment_id,
+                s.reimbursed_left_over, s.evidence AS inbound_paid_evidence,
+                s.ids AS inbound_paid_ids, s.sku AS inbound_sku
+            FROM loss_events e
+            JOIN inbound_status s ON s.shipment_id = e.reference_id AND s.fnsku = e.fnsku
+            WHERE e.report = 'ledger' AND s.closed AND e.date > s.closed_on AND e.quantity < 0
+              AND e.event_type IN ('Receipts', 'Adjustments')
+        ), losses AS (
+            SELECT e.*, abs(e.quantity) AS units, 'R02' AS owner,
+                CAST(NULL AS VARCHAR) AS shipment_id, 0 AS reimbursed_left_over,
+                NULL AS inbound_paid_evidence, NULL AS inbound_paid_ids,
+                CAST(NULL AS VARCHAR) AS inbound_sku
+            FROM loss_events e
+            WHERE e.reason IN ({_codes(LOST + DAMAGED)})
+              AND NOT EXISTS (SELECT 1 FROM deductions d WHERE d.report = e.report
+                              AND d._file_id = e._file_id AND d._line = e._line)
+        ), restored AS (
+            SELECT l.reference_id AS shipment_id, l.fnsku, sum(l.quantity) AS units,
+                list({{'report': 'ledger', 'file_id': l._file_id, 'line': l._line}}) AS evidence
+            FROM ledger l
+            WHERE l.event_type = 'Receipts' AND l.quantity > 0 AND EXISTS (
+                SELECT 1 FROM deductions d WHERE d.shipment_id = l.reference_id
+                  AND d.fnsku = l.fnsku AND l.date >= d.date)
+            GROUP BY ALL
+        ), shipment_left AS (
+            SELECT d.*, r.evidence AS restored_evidence,
+                sum(d.units) OVER (PARTITION BY d.shipment_id, d.fnsku)
+                    - coalesce(r.units, 0) - d.reimbursed_left_over AS unresolved,
+                coalesce(sum(d.units) OVER (
+                    PARTITION BY d.shipment_id, d.fnsku
+                    ORDER BY d.date DESC, d._file_id DESC, d._line DESC
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS newer
+            FROM deductions d LEFT JOIN restored r USING (shipment_id, fnsku)
+        ), events AS (
+            SELECT * EXCLUDE (unresolved, newer),
+                least(units, greatest(unresolved - newer, 0)) AS open_units
+            FROM shipment_left
+            UNION ALL BY NAME
+            SELECT *, NULL AS restored_evidence, units AS open_units FROM losses
+        ), found AS (
+            SELECT fnsku, sum(abs(quantity)) AS units,
+                list({{'report': report, 'file_id': _file_id, 'line': _line}}) AS evidence
+            FROM loss_events WHERE reason IN ({_codes(FOUND)}) GROUP BY fnsku
+        ), paid AS (
+            SELECT fnsku, sum(net_quantity) AS units,
+                list(reimbursement_id ORDER BY reimbursement_id) AS ids,
+                list({{'report': 'reimbursements', 'file_id': _file_id, 'line': _line}})
+                    AS evidence
+            FROM reimbursements
+            WHERE lower(reason) IN ({_codes(WAREHOUSE_REASONS)}) GROUP BY fnsku
+        ), pooled AS (
+            SELECT e.*, f.evidence AS found_evidence, p.evidence AS paid_evidence,
+                p.ids AS paid_ids,
+                sum(e.open_units) OVER (PARTITION BY e.fnsku) - coalesce(f.units, 0)
+                    - coalesce(p.units, 0) AS unresolved,
+                coalesce(sum(e.open_units) OVER (
+                    PARTITION BY e.fnsku ORDER BY e.date DESC, e.report, e._file_id DESC,
+                        e._line DESC
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS newer
+            FROM events e LEFT JOIN found f USING (fnsku) LEFT JOIN paid p USING (fnsku)
+        )
+        SELECT p.* EXCLUDE (newer),
+            least(p.open_units, greatest(p.unresolved - p.newer, 0)) AS claimed_units,
+            event_currency(p.country, h.currency) AS currency
+        FROM pooled p LEFT JOIN sku_currency h ON h.sku = coalesce(p.sku, p.inbound_sku)"""
+    )
