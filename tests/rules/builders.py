@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
-from auditor.audit import run_audit
+from auditor.audit import Audit, run_audit
 from auditor.ingest import ingest
 from auditor.samples import writers as w
 from auditor.store import connect
@@ -50,13 +50,32 @@ def ledger(*rows: dict) -> str:
                 "PHX7",
                 r.get("disposition", "SELLABLE"),
                 r.get("reason", ""),
-                "US",
+                r.get("country", "US"),
                 "",
                 "",
                 w.ledger_datetime(date),
             ]
         )
     return _tsv(w.LEDGER_HEADER, out, quote_all=True)
+
+
+def adjustments(*rows: dict) -> str:
+    """The legacy Inventory Adjustments report."""
+    out = [
+        [
+            f"{r['date']}T12:00:00+00:00",
+            r.get("id", f"70{n:06d}"),
+            r.get("fnsku", "X1"),
+            r.get("sku", "SKU1"),
+            "Mug",
+            "PHX7",
+            r["qty"],
+            r["reason"],
+            r.get("disposition", "SELLABLE"),
+        ]
+        for n, r in enumerate(rows)
+    ]
+    return _tsv(w.ADJUSTMENTS_HEADER, out)
 
 
 def reimbursements(*rows: dict) -> str:
@@ -163,15 +182,20 @@ def refund(
     return lines
 
 
-def settlement(*groups: list[dict], settlement_id: str = "1001", currency: str = "USD") -> str:
+def settlement(
+    *groups: list[dict],
+    settlement_id: str = "1001",
+    currency: str = "USD",
+    period: tuple[str, str] = ("2025-01-01", "2026-01-15"),
+) -> str:
     lines = [line for group in groups for line in group]
     total = sum((line["amount"] for line in lines), Decimal(0))
     out = [
         [
             settlement_id,
-            "2025-01-01 00:00:00 UTC",
-            "2026-01-15 00:00:00 UTC",
-            "2026-01-17 00:00:00 UTC",
+            f"{period[0]} 00:00:00 UTC",
+            f"{period[1]} 00:00:00 UTC",
+            f"{period[1]} 00:00:00 UTC",
             total,
             currency,
         ]
@@ -207,6 +231,26 @@ def settlement(*groups: list[dict], settlement_id: str = "1001", currency: str =
             ]
         )
     return _tsv(w.SETTLEMENT_HEADER, out)
+
+
+def german(text: str) -> bytes:
+    """A settlement file as a German account downloads it: Windows-1252, decimal commas and
+    dd.mm.yyyy dates."""
+    header, *rows = text.splitlines()
+    names = header.split("\t")
+    amounts = {names.index("total-amount"), names.index("amount")}
+    dates = {names.index(n) for n in names if "date" in n}
+    out = [header]
+    for row in rows:
+        cells = row.split("\t")
+        for i in amounts:
+            cells[i] = cells[i].replace(".", ",")
+        for i in dates:
+            if cells[i][:4].isdigit():
+                day = dt.date.fromisoformat(cells[i][:10])
+                cells[i] = day.strftime("%d.%m.%Y") + cells[i][10:]
+        out.append("\t".join(cells))
+    return ("\n".join(out) + "\n").encode("cp1252")
 
 
 def inbound(*rows: dict) -> str:
@@ -280,24 +324,38 @@ def fee_preview(*rows: dict, snapshot: str = "2026-01-01") -> str:
     return _tsv(w.FEE_PREVIEW_HEADER, out), f"fee-preview-{snapshot}.txt"
 
 
-def audit(
-    folder: Path, files: dict[str, str | tuple[str, str]], rule: str, as_of: dt.date = AS_OF
-) -> list[dict]:
-    """Load `files` (report key -> text) into a fresh database; the findings of `rule`."""
+def audit_all(
+    folder: Path, files: dict[str, str | bytes | tuple[str, str]], as_of: dt.date = AS_OF
+) -> Audit:
+    """Load `files` (report key -> text, bytes or (text, file name)) into a fresh database and
+    audit it."""
     folder.mkdir(parents=True, exist_ok=True)
     for key, text in files.items():
         name = f"{key}.txt"
         if isinstance(text, tuple):
             text, name = text
-        (folder / name).write_text(text, encoding="utf-8")
+        if isinstance(text, bytes):
+            (folder / name).write_bytes(text)
+        else:
+            (folder / name).write_text(text, encoding="utf-8")
     con = connect(folder / "seller.duckdb")
     try:
         results = ingest(con, folder)
         problems = [f"{r.name}: {r.message}" for r in results if r.status == "error"]
         assert not problems, problems
-        result = run_audit(con, as_of)
+        return run_audit(con, as_of)
     finally:
         con.close()
+
+
+def audit(
+    folder: Path,
+    files: dict[str, str | bytes | tuple[str, str]],
+    rule: str,
+    as_of: dt.date = AS_OF,
+) -> list[dict]:
+    """Load `files` into a fresh database; the findings of `rule`."""
+    result = audit_all(folder, files, as_of)
     outcome = next(o for o in result.outcomes if o.rule.code == rule)
     assert not outcome.missing, outcome.missing
     return outcome.findings

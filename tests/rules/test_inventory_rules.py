@@ -9,8 +9,10 @@ import pytest
 
 from tests.rules.builders import (
     AS_OF,
+    adjustments,
     ago,
     audit,
+    audit_all,
     brief,
     catalog,
     inbound,
@@ -349,3 +351,178 @@ R08_CASES = {
 def test_r08(tmp_path, case):
     files, expected = R08_CASES[case]
     assert brief(audit(tmp_path, files, "R08")) == expected
+
+
+# Revision 2: one closed date per shipment, one loss pool per FNSKU.
+
+TWO_LINES = inbound(
+    {"shipment": "FBA1", "fnsku": "X1", "sku": "SKU1", "shipped": 10, "received": 10},
+    {"shipment": "FBA1", "fnsku": "X2", "sku": "SKU2", "shipped": 5, "received": 0},
+)
+SECOND = {"fnsku": "X2", "sku": "SKU2"}
+TWO_COSTS = catalog({"sku": "SKU1", "cost": "8.40"}, {"sku": "SKU2", "cost": "3.00"})
+
+
+def test_a_line_with_nothing_received_closes_with_its_shipment(tmp_path):
+    files = {
+        "inbound": TWO_LINES,
+        "catalog": TWO_COSTS,
+        "reimbursements": NO_REIMBURSEMENTS,
+        "ledger": ledger({"date": ago(20), "qty": 10, "event": "Receipts", "ref": "FBA1"}),
+    }
+    assert brief(audit(tmp_path, files, "R04")) == [("FBA1/X2", "open", 5, "15.00", deadline(20))]
+
+
+def test_every_line_of_a_shipment_closes_on_its_last_receipt_of_any_fnsku(tmp_path):
+    files = {
+        "inbound": inbound(
+            {"shipment": "FBA1", "fnsku": "X1", "sku": "SKU1", "shipped": 12, "received": 10},
+            {"shipment": "FBA1", "fnsku": "X2", "sku": "SKU2", "shipped": 5, "received": 5},
+        ),
+        "catalog": TWO_COSTS,
+        "reimbursements": NO_REIMBURSEMENTS,
+        "ledger": ledger(
+            {"date": ago(70), "qty": 10, "event": "Receipts", "ref": "FBA1"},
+            {"date": ago(20), "qty": 5, "event": "Receipts", "ref": "FBA1", **SECOND},
+        ),
+    }
+    # X1's own last receipt was 70 days ago (expired); the shipment closed 20 days ago.
+    assert brief(audit(tmp_path, files, "R04")) == [("FBA1/X1", "open", 2, "16.80", deadline(20))]
+
+
+def test_a_deduction_after_the_fnskus_last_receipt_but_before_the_shipment_closed_is_no_claim(
+    tmp_path,
+):
+    files = {
+        "inbound": TWO_LINES,
+        "catalog": TWO_COSTS,
+        "reimbursements": NO_REIMBURSEMENTS,
+        "ledger": ledger(
+            {"date": ago(40), "qty": 10, "event": "Receipts", "ref": "FBA1"},
+            {"date": ago(30), "qty": -2, "event": "Receipts", "ref": "FBA1"},
+            {"date": ago(20), "qty": 1, "event": "Receipts", "ref": "FBA1", **SECOND},
+            {"date": ago(10), "qty": -1, "event": "Receipts", "ref": "FBA1", **SECOND},
+        ),
+    }
+    assert brief(audit(tmp_path, files, "R08")) == [("FBA1/X2", "open", 1, "3.00", deadline(10))]
+
+
+def test_a_closed_shipment_without_a_closed_date_is_listed_as_not_checked(tmp_path):
+    files = {
+        "inbound": inbound({"shipment": "FBA9", "shipped": 10, "received": 7}),
+        "catalog": COST,
+        "reimbursements": NO_REIMBURSEMENTS,
+    }
+    result = audit_all(tmp_path, files)
+    assert [f for f in result.findings if f["rule"] == "R04"] == []
+    assert any(
+        n.startswith("R04, R08: not checked: no closed date for CLOSED shipment FBA9;")
+        for n in result.notes
+    ), result.notes
+
+
+def test_a_reimbursement_naming_no_shipment_offsets_only_closed_shipments(tmp_path):
+    shipments = inbound(
+        # Receiving since 70 days ago: its shortage is not a loss yet.
+        {"shipment": "FBA1", "shipped": 10, "received": 8, "status": "RECEIVING"},
+        {"shipment": "FBA2", "shipped": 10, "received": 8, "closed": ago(30)},
+    )
+    receipts = ledger({"date": ago(70), "qty": 8, "event": "Receipts", "ref": "FBA1"})
+    loose = {"date": ago(10), "reason": "Lost_Inbound", "cash": 2}
+    files = {
+        "inbound": shipments,
+        "ledger": receipts,
+        "catalog": COST,
+        "reimbursements": reimbursements(loose),
+    }
+    assert brief(audit(tmp_path / "all", files, "R04")) == []
+    files["reimbursements"] = reimbursements({**loose, "cash": 1})
+    assert brief(audit(tmp_path / "one", files, "R04")) == [
+        ("FBA2/X1", "open", 1, "8.40", deadline(30))
+    ]
+
+
+def test_a_warehouse_reimbursement_offsets_a_deduction_after_closure(tmp_path):
+    files = {
+        "inbound": shipment(),
+        "catalog": COST,
+        "ledger": ledger({"date": ago(25), "qty": -2, "reason": "M", "ref": "FBA1"}),
+        "reimbursements": reimbursements({"date": ago(5), "reason": "Lost_Warehouse", "cash": 2}),
+    }
+    result = audit_all(tmp_path, files)
+    assert [f for f in result.findings if f["rule"] in ("R02", "R08")] == []
+
+
+def test_a_deduction_after_closure_is_r08s_and_never_also_r02s(tmp_path):
+    files = {
+        "inbound": shipment(),
+        "catalog": COST,
+        "ledger": ledger({"date": ago(25), "qty": -2, "reason": "M", "ref": "FBA1"}),
+        "reimbursements": NO_REIMBURSEMENTS,
+    }
+    result = audit_all(tmp_path, files)
+    by_rule = {r: brief([f for f in result.findings if f["rule"] == r]) for r in ("R02", "R08")}
+    assert by_rule == {"R02": [], "R08": [("FBA1/X1", "open", 2, "16.80", deadline(25))]}
+
+
+def test_one_pool_a_found_unit_and_a_reimbursement_offset_r02_and_r08_once(tmp_path):
+    files = {
+        "inbound": shipment(),
+        "catalog": COST,
+        "ledger": ledger(
+            {"date": ago(30), "qty": -2, "reason": "M", "ref": "FBA1"},
+            {"date": ago(20), "qty": -1, "reason": "E", "ref": "T1"},
+            {"date": ago(15), "qty": 1, "reason": "F", "ref": "T2"},
+        ),
+        "reimbursements": reimbursements({"date": ago(5), "reason": "Lost_Warehouse", "cash": 1}),
+    }
+    # 3 units lost in all, 2 made good: the newest loss (R02, 20 days ago) keeps its unit.
+    result = audit_all(tmp_path, files)
+    by_rule = {r: brief([f for f in result.findings if f["rule"] == r]) for r in ("R02", "R08")}
+    assert by_rule == {"R02": [("X1", "open", 1, "8.40", deadline(20))], "R08": []}
+
+
+def test_adjustments_after_the_ledger_ends_are_still_claimed(tmp_path):
+    files = {
+        "ledger": ledger(
+            {"date": ago(120), "qty": 5, "event": "Receipts", "ref": "FBA1"},
+            {"date": ago(80), "qty": -1, "event": "Shipments", "ref": "O1"},
+        ),
+        # Inside the ledger's dates the ledger speaks for itself; after it, the adjustments do.
+        "adjustments": adjustments(
+            {"date": ago(100), "qty": -1, "reason": "M"},
+            {"date": ago(20), "qty": -2, "reason": "M"},
+        ),
+        "reimbursements": NO_REIMBURSEMENTS,
+        "catalog": COST,
+    }
+    assert brief(audit(tmp_path, files, "R02")) == [("X1", "open", 2, "16.80", deadline(20))]
+
+
+def test_a_loss_without_a_catalog_cost_is_valued_at_the_median_in_its_own_currency(tmp_path):
+    usd = settlement(
+        order("O1", ago(50), "12.00", commission="1.00", fee="1.00"),
+        order("O2", ago(40), "12.00", commission="1.00", fee="1.00"),
+    )
+    cad = settlement(
+        order("O3", ago(50), "16.00", commission="1.00", fee="1.00"),
+        settlement_id="2002",
+        currency="CAD",
+    )
+    files = {
+        "settlement": usd,
+        "settlement-ca": (cad, "settlement-ca.txt"),
+        "ledger": ledger(
+            {"date": ago(20), "qty": -1, "reason": "M", "country": "CA"},
+            {"date": ago(20), "qty": -1, "reason": "M", "fnsku": "X2", "ref": "R2"},
+        ),
+        "reimbursements": NO_REIMBURSEMENTS,
+    }
+    found = {
+        (f["key"], f["currency"], f["amount"], f["valuation"])
+        for f in audit(tmp_path, files, "R02")
+    }
+    assert found == {
+        ("X1", "CAD", Decimal("14.00"), "net_proceeds"),
+        ("X2", "USD", Decimal("10.00"), "net_proceeds"),
+    }

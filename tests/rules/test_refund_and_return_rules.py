@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -10,8 +11,10 @@ from tests.rules.builders import (
     AS_OF,
     ago,
     audit,
+    audit_all,
     brief,
     catalog,
+    german,
     ledger,
     order,
     refund,
@@ -369,16 +372,17 @@ def test_r09(tmp_path, case):
     assert brief(audit(tmp_path, files, "R09")) == expected
 
 
-def date_range(*rows: tuple[str, str, str, str, str, str]) -> tuple[str, str]:
-    """Date Range rows: (date, type, order id, product sales, selling fees, total)."""
+def date_range(*rows: tuple, settlement_id: str = "1001") -> tuple[str, str]:
+    """Date Range rows: (date, type, order id, product sales, selling fees, total[, settlement
+    id]); the settlement id is `settlement_id` unless a row gives its own."""
     from auditor.samples.writers import TRANSACTIONS_HEADER
 
     lines = [",".join(TRANSACTIONS_HEADER)]
-    for date, kind, order_id, sales, fees, total in rows:
+    for date, kind, order_id, sales, fees, total, *own in rows:
         moment = dt.datetime.fromisoformat(date + "T10:00:00").strftime("%b %d, %Y %I:%M:%S %p")
         cells = [
             f'"{moment} PST"',
-            "1001",
+            own[0] if own else settlement_id,
             kind,
             order_id,
             "SKU1",
@@ -440,3 +444,311 @@ def test_r06_does_not_run_on_the_date_range_report_alone(tmp_path):
     con.close()
     r06 = next(o for o in result.outcomes if o.rule.code == "R06")
     assert r06.missing == ["settlement"]
+
+
+# Revision 2: orders of several SKUs, split postings, partial reimbursements, windows and sources.
+
+
+def findings_of(result, rule: str) -> list[tuple]:
+    return brief([f for f in result.findings if f["rule"] == rule])
+
+
+def test_an_order_of_two_skus_gets_one_finding_per_sku(tmp_path):
+    files = {
+        "settlement": settlement(
+            order("O1", ago(110), "20.00", sku="SKU1", commission="3.00", fee="3.00"),
+            order("O1", ago(110), "10.00", sku="SKU2", commission="1.50", fee="3.00"),
+            refund("O1", ago(100), "20.00", sku="SKU1", commission_back="3.00"),
+            refund("O1", ago(100), "10.00", sku="SKU2", commission_back="1.50"),
+        ),
+        "returns": returns(),
+        "ledger": NO_LEDGER,
+        "reimbursements": NONE_PAID,
+    }
+    assert brief(audit(tmp_path, files, "R07")) == [
+        ("O1/SKU1", "open", 1, "17.00", deadline(100, 120)),
+        ("O1/SKU2", "open", 1, "8.50", deadline(100, 120)),
+    ]
+
+
+def test_a_reimbursement_of_one_sku_leaves_the_other_skus_refund_claimable(tmp_path):
+    files = {
+        "settlement": settlement(
+            order("O1", ago(110), "20.00", sku="SKU1"),
+            order("O1", ago(110), "10.00", sku="SKU2"),
+            refund("O1", ago(100), "20.00", sku="SKU1"),
+            refund("O1", ago(100), "10.00", sku="SKU2"),
+        ),
+        "returns": returns(),
+        "ledger": NO_LEDGER,
+        "reimbursements": reimbursements(
+            {
+                "date": ago(20),
+                "reason": "CustomerReturn",
+                "order_id": "O1",
+                "cash": 1,
+                "per_unit": "20.00",
+                "sku": "SKU1",
+            }
+        ),
+    }
+    assert brief(audit(tmp_path, files, "R07")) == [
+        ("O1/SKU2", "open", 1, "10.00", deadline(100, 120))
+    ]
+
+
+def test_r03_is_anchored_at_the_refund_that_made_it_exceed_the_return(tmp_path):
+    files = {
+        "settlement": settlement(
+            BLOCKS, refund("O1", ago(100), "24.99"), refund("O1", ago(30), "24.99")
+        ),
+        "returns": returns({"date": ago(95), "order_id": "O1"}),
+        "reimbursements": NONE_PAID,
+    }
+    # The first refund matched the returned unit; the second, 30 days ago, is the excess.
+    assert brief(audit(tmp_path, files, "R03")) == [
+        ("O1", "pending", 1, "24.99", deadline(30, 120))
+    ]
+
+
+def test_a_finding_of_both_parts_describes_both(tmp_path):
+    files = {
+        "settlement": settlement(BLOCKS, refund("O1", ago(90), "59.98")),
+        "returns": returns({"date": ago(92), "order_id": "O1"}),
+        "reimbursements": NONE_PAID,
+    }
+    [finding] = audit(tmp_path, files, "R03")
+    assert (finding["quantity"], finding["amount"]) == (1, Decimal("34.99"))
+    assert "refunded $59.98 of principal against $49.98 paid, $10.00 more" in finding["summary"]
+    assert (
+        "2 units were refunded but only 1 came back, leaving 1 unit at $24.99"
+        in (finding["summary"])
+    )
+
+
+def test_an_excess_refund_never_returned_is_claimed_once_by_r07(tmp_path):
+    files = {
+        "settlement": settlement(
+            order("O4", ago(120), "34.99", commission="5.25", fee="3.24"),
+            refund("O4", ago(100), "39.99", commission_back="5.25"),
+        ),
+        "returns": returns(),
+        "ledger": NO_LEDGER,
+        "reimbursements": NONE_PAID,
+    }
+    result = audit_all(tmp_path, files)
+    assert findings_of(result, "R03") == []
+    assert findings_of(result, "R07") == [("O4", "open", 1, "34.74", deadline(100, 120))]
+
+
+def test_a_restock_dated_up_to_a_week_before_the_return_date_matches_it(tmp_path):
+    def files(restocked_days_ago: int) -> dict:
+        return {
+            "settlement": settlement(MUG),
+            "returns": returns({"date": ago(50), "order_id": "O5"}),
+            "ledger": ledger(
+                {"date": ago(restocked_days_ago), "qty": 1, "event": "CustomerReturns", "ref": "O5"}
+            ),
+            "reimbursements": NONE_PAID,
+        }
+
+    assert brief(audit(tmp_path / "a", files(57), "R05")) == []
+    assert brief(audit(tmp_path / "b", files(58), "R05")) == [
+        ("O5/X1", "expiring", 1, "11.22", deadline(50, 60))
+    ]
+
+
+def test_a_return_is_not_claimable_before_the_ledgers_30_days(tmp_path):
+    def files(days_ago: int) -> dict:
+        return {
+            "settlement": settlement(MUG),
+            "returns": returns({"date": ago(days_ago), "order_id": "O5"}),
+            "ledger": NO_LEDGER,
+            "reimbursements": NONE_PAID,
+        }
+
+    assert brief(audit(tmp_path / "a", files(29), "R05")) == [
+        ("O5/X1", "pending", 1, "11.22", deadline(29, 60))
+    ]
+    assert brief(audit(tmp_path / "b", files(30), "R05")) == [
+        ("O5/X1", "open", 1, "11.22", deadline(30, 60))
+    ]
+
+
+def test_a_partial_reimbursement_reduces_a_return_claim_to_the_rest(tmp_path):
+    files = {
+        "settlement": settlement(
+            order("O5", ago(80), "19.99", qty=2, commission="6.00", fee="5.77")
+        ),
+        "returns": returns({"date": ago(40), "order_id": "O5", "qty": 2}),
+        "ledger": NO_LEDGER,
+        "reimbursements": reimbursements(
+            {
+                "date": ago(10),
+                "reason": "CustomerReturn",
+                "order_id": "O5",
+                "cash": 1,
+                "per_unit": "11.22",
+            }
+        ),
+    }
+    assert brief(audit(tmp_path, files, "R05")) == [("O5/X1", "open", 1, "11.22", deadline(40, 60))]
+
+
+def test_a_partial_reimbursement_reduces_a_damaged_return_to_the_rest(tmp_path):
+    files = {
+        "settlement": settlement(
+            order("O9", ago(80), "30.00", qty=2, commission="9.00", fee="3.00")
+        ),
+        "returns": returns({"date": ago(20), "order_id": "O9", "qty": 2, "disposition": "DAMAGED"}),
+        "reimbursements": reimbursements(
+            {
+                "date": ago(10),
+                "reason": "CustomerReturn",
+                "order_id": "O9",
+                "cash": 1,
+                "per_unit": "21.00",
+            }
+        ),
+    }
+    [finding] = audit(tmp_path, files, "R09")
+    # Net proceeds (60.00 - 9.00 - 6.00) / 2 = 22.50 a unit; one of the two was reimbursed.
+    assert (finding["quantity"], finding["amount"]) == (1, Decimal("22.50"))
+
+
+def test_a_partial_reimbursement_reduces_a_refund_never_returned_to_the_rest(tmp_path):
+    files = {
+        "settlement": settlement(
+            order("O7", ago(120), "20.00", qty=2, commission="6.00", fee="6.00"),
+            refund("O7", ago(100), "40.00", commission_back="4.80"),
+        ),
+        "returns": returns(),
+        "ledger": NO_LEDGER,
+        "reimbursements": reimbursements(
+            {
+                "date": ago(10),
+                "reason": "CustomerServiceIssue",
+                "order_id": "O7",
+                "cash": 1,
+                "per_unit": "15.00",
+            }
+        ),
+    }
+    # Net debit 35.20, of which 15.00 was reimbursed for one of the two units.
+    assert brief(audit(tmp_path, files, "R07")) == [("O7", "open", 1, "20.20", deadline(100, 120))]
+
+
+def test_r07_waits_60_days_for_the_buyer_to_return_the_item(tmp_path):
+    def files(days_ago: int) -> dict:
+        return {
+            "settlement": settlement(
+                order("O7", ago(days_ago + 10), "19.99", commission="3.00", fee="3.24"),
+                refund("O7", ago(days_ago), "19.99", commission_back="2.40"),
+            ),
+            "returns": returns(),
+            "ledger": NO_LEDGER,
+            "reimbursements": NONE_PAID,
+        }
+
+    assert brief(audit(tmp_path / "a", files(59), "R07")) == [
+        ("O7", "pending", 1, "17.59", deadline(59, 120))
+    ]
+    assert brief(audit(tmp_path / "b", files(60), "R07")) == [
+        ("O7", "open", 1, "17.59", deadline(60, 120))
+    ]
+
+
+def test_a_restocking_fee_line_of_zero_is_no_credit(tmp_path):
+    files = {
+        "settlement": settlement(
+            order("O6", ago(70), "39.99"), refund("O6", ago(60), "39.99", restocking="0.00")
+        ),
+        "returns": CUSTOMER_DAMAGED,
+    }
+    assert brief(audit(tmp_path, files, "R06")) == [("O6", "open", 1, "8.00", deadline(60, 120))]
+
+
+def test_a_split_shipment_values_a_returned_unit_at_the_summed_net_proceeds(tmp_path):
+    # 3 units posted as 2 + 1: net proceeds (30.00 - 4.50 - 2.10) / 3 = 7.80 a unit.
+    files = {
+        "settlement": settlement(
+            order("O8", ago(50), "10.00", qty=2, fee="0.70"),
+            order("O8", ago(49), "10.00", qty=1, fee="0.70"),
+        ),
+        "returns": returns({"date": ago(20), "order_id": "O8", "disposition": "DAMAGED"}),
+        "reimbursements": NONE_PAID,
+    }
+    assert brief(audit(tmp_path, files, "R09")) == [("O8/X1", "open", 1, "7.80", deadline(20, 60))]
+
+
+GERMAN_REFUND = settlement(
+    order("302-1", ago(70), "29.99", commission="4.50", fee="3.10"),
+    refund("302-1", ago(50), "29.99", commission_back="3.60"),
+    settlement_id="9912345678",
+    currency="EUR",
+)
+
+
+def test_a_german_settlement_refund_never_returned_uses_the_european_windows(tmp_path):
+    files = {
+        "settlement": german(GERMAN_REFUND),
+        "returns": returns(),
+        "ledger": NO_LEDGER,
+        "reimbursements": NONE_PAID,
+    }
+    [finding] = audit(tmp_path, files, "R07")
+    assert (finding["key"], finding["status"], finding["amount"], finding["currency"]) == (
+        "302-1",
+        "open",
+        Decimal("26.39"),
+        "EUR",
+    )
+    assert finding["eligible_from"].isoformat() == deadline(50, 45)
+    assert finding["claim_deadline"].isoformat() == deadline(50, 105)
+
+
+def test_a_damaged_return_in_europe_keeps_60_days(tmp_path):
+    files = {
+        "settlement": german(
+            settlement(
+                order("302-2", ago(80), "29.99", commission="4.50", fee="3.10"),
+                settlement_id="9912345679",
+                currency="EUR",
+            )
+        ),
+        "returns": returns({"date": ago(58), "order_id": "302-2", "disposition": "DAMAGED"}),
+        "reimbursements": NONE_PAID,
+    }
+    assert brief(audit(tmp_path, files, "R09")) == [
+        ("302-2/X1", "expiring", 1, "22.39", deadline(58, 60))
+    ]
+
+
+def test_date_range_rows_fill_the_days_no_settlement_covers_and_are_never_counted_twice(
+    tmp_path,
+):
+    settled = settlement(
+        order("O8", ago(130), "19.99", commission="3.00", fee="3.24"),
+        refund("O8", ago(110), "19.99", commission_back="2.40"),
+        period=("2025-01-01", ago(105)),
+    )
+    files = {
+        "settlement": settled,
+        "transactions": date_range(
+            # Already in the loaded settlement 1001: not counted again.
+            (ago(130), "Order", "O8", "19.99", "-3.00", "16.99"),
+            (ago(110), "Refund", "O8", "-19.99", "2.40", "-17.59"),
+            # After it: a settlement not loaded, and one not yet settled.
+            (ago(103), "Order", "O7", "19.99", "-3.00", "16.99", "2002"),
+            (ago(100), "Refund", "O7", "-19.99", "2.40", "-17.59", ""),
+        ),
+        "returns": returns(),
+        "ledger": NO_LEDGER,
+        "reimbursements": NONE_PAID,
+    }
+    result = audit_all(tmp_path, files)
+    assert findings_of(result, "R07") == [
+        ("O7", "open", 1, "17.59", deadline(100, 120)),
+        ("O8", "expiring", 1, "17.59", deadline(110, 120)),
+    ]
+    assert any("read from the Date Range report" in n for n in result.notes), result.notes
