@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from importlib import resources
 
 import pytest
@@ -10,7 +11,17 @@ import pytest
 from auditor.audit import run_audit
 from auditor.ingest import ingest
 from auditor.store import connect
-from tests.rules.builders import AS_OF, ago, audit, brief, catalog, fee_preview, order, settlement
+from tests.rules.builders import (
+    AS_OF,
+    ago,
+    audit,
+    audit_all,
+    brief,
+    catalog,
+    fee_preview,
+    order,
+    settlement,
+)
 
 
 def deadline(days_ago: int) -> str:
@@ -202,3 +213,103 @@ def test_r10_lists_unknown_categories(tmp_path):
     con.close()
     assert next(o for o in result.outcomes if o.rule.code == "R10").findings == []
     assert "R10: category unknown for SKU1; add referral-category to your catalog" in result.notes
+
+
+# Revision 2: each posting of a split shipment is checked for its own quantity; summaries quote
+# the fee that applied; a catalog category is never replaced by a guess.
+
+
+def test_an_order_posted_in_two_shipments_is_charged_per_posting(tmp_path):
+    files = {
+        "catalog": SPATULA,
+        "settlement": settlement(
+            order("O1", ago(30), "12.99", qty=2, fee="3.24"),
+            order("O1", ago(29), "12.99", qty=1, fee="3.24"),
+        ),
+    }
+    assert brief(audit(tmp_path, files, "R01")) == []
+
+
+def test_the_overcharged_posting_of_a_split_shipment_is_claimed_alone(tmp_path):
+    files = {
+        "catalog": SPATULA,
+        "settlement": settlement(
+            order("O1", ago(30), "12.99", qty=2, fee="3.24"),
+            order("O1", ago(20), "12.99", qty=1, fee="3.90"),
+        ),
+    }
+    assert brief(audit(tmp_path, files, "R01")) == [("SKU1", "open", None, "0.66", deadline(20))]
+
+
+def test_a_split_shipments_referral_fees_are_checked_per_posting(tmp_path):
+    files = {
+        "catalog": SERUM,
+        "settlement": settlement(
+            order("O1", ago(30), "9.49", qty=2, commission="1.52"),
+            order("O1", ago(29), "9.49", qty=1, commission="0.76"),
+        ),
+    }
+    assert brief(audit(tmp_path, files, "R10")) == []
+
+
+def test_the_summary_quotes_each_fee_applied_and_the_tier_the_fee_preview_got_wrong(tmp_path):
+    files = {
+        "catalog": SPATULA,
+        "fee_preview": fee_preview(
+            {"dims": ("12", "3", "1.1"), "weight_lb": "0.3", "tier": "Large standard"}
+        ),
+        "settlement": settlement(
+            order("O1", ago(30), "12.99", fee="3.90"), order("O2", ago(25), "9.49", fee="3.90")
+        ),
+    }
+    [finding] = audit(tmp_path, files, "R01")
+    assert finding["amount"] == Decimal("2.09")
+    summary = finding["summary"]
+    assert "by its catalog dimensions it is small standard" in summary
+    assert "$2.47 per unit (US FBA fulfilment fees, non-peak, from 2024-02-05, a price under" in (
+        summary
+    )
+    assert "$3.24 per unit (US FBA fulfilment fees, non-peak, from 2024-02-05, a price of" in (
+        summary
+    )
+    assert "The fee preview lists it as Large standard" in summary
+    assert "please re-measure" in summary
+
+
+def test_a_fee_preview_tier_that_agrees_with_the_dimensions_is_not_called_wrong(tmp_path):
+    files = {
+        "catalog": SPATULA,
+        "fee_preview": fee_preview(
+            {"dims": ("12", "2.5", "0.6"), "weight_lb": "0.3", "tier": "Small standard"}
+        ),
+        "settlement": settlement(order("O1", ago(30), "12.99", fee="3.90")),
+    }
+    [finding] = audit(tmp_path, files, "R01")
+    assert "fee preview lists it" not in finding["summary"]
+
+
+def test_the_referral_summary_quotes_the_category_fee_at_the_price_charged(tmp_path):
+    files = {"catalog": SERUM, "settlement": settlement(order("O1", ago(30), "9.49"))}
+    [finding] = audit(tmp_path, files, "R10")
+    assert "Beauty, Health & Personal Care rate" in finding["summary"]
+    assert "$0.76 per unit at a $9.49 sales price" in finding["summary"]
+
+
+def test_a_catalog_category_the_schedule_does_not_know_is_never_replaced_by_a_guess(tmp_path):
+    files = {
+        "catalog": catalog({"category": "Widgets"}),
+        "fee_preview": fee_preview({"group": "Beauty"}),
+        "settlement": settlement(order("O1", ago(30), "9.49", commission="1.42")),
+    }
+    result = audit_all(tmp_path, files)
+    assert [f for f in result.findings if f["rule"] == "R10"] == []
+    assert "R10: category unknown for SKU1; add referral-category to your catalog" in result.notes
+
+
+def test_the_fee_previews_group_is_used_when_the_catalog_names_no_category(tmp_path):
+    files = {
+        "catalog": catalog({"cost": "2.00"}),
+        "fee_preview": fee_preview({"group": "Beauty"}),
+        "settlement": settlement(order("O1", ago(30), "9.49", commission="1.42")),
+    }
+    assert brief(audit(tmp_path, files, "R10")) == [("SKU1", "open", None, "0.66", deadline(30))]
