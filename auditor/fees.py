@@ -1,4 +1,4 @@
-"""The reference fee cards (RULEBOOK §5): size tier, shipping weight, FBA fulfilment fee and
+"""The reference fee cards: size tier, shipping weight, FBA fulfilment fee and
 referral fee for a unit, in exact decimals. The cards are data files in `auditor/data/`; a user
 may pass their own with --rates."""
 

@@ -1,4 +1,4 @@
-"""From claim lines to findings (RULEBOOK §3 and §6).
+"""From claim lines to findings: claim windows, statuses and the findings files.
 
 A rule's query returns *claim lines*: one event it claims for, with its window anchor, units,
 money and the evidence rows behind it. Here every line gets its window and status, and the lines
@@ -156,7 +156,7 @@ def sort_key(finding: dict):
 
 
 def write_csv(all_findings: list[dict], path: Path) -> None:
-    """`findings.csv`: the RULEBOOK §6 columns, sorted by rule, deadline and key, so the same
+    """`findings.csv`: one row per finding, FINDING_COLUMNS, sorted by rule, deadline and key, so the same
     inputs give the same bytes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8", newline="") as f:

@@ -1,7 +1,7 @@
 """Load a folder of Seller Central downloads into the seller's database.
 
 Each file is read by DuckDB's CSV reader into a text table, typed in one SQL statement, merged
-into its report's table as RULEBOOK §1 says, and recorded in `files` — all in one transaction, so a
+into its report's table, and recorded in `files` — all in one transaction, so a
 file goes in whole or not at all. A file whose SHA-256 is already recorded is not read again.
 """
 
@@ -92,7 +92,7 @@ MARKETPLACE_CURRENCY = {
 }
 _FILE_NAME_DATE = re.compile(r"(20\d\d)[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(?!\d)")
 SAMPLE_ROWS = 2000
-# The first data row of a settlement file carries only its totals (RULEBOOK §1).
+# The first data row of a settlement file carries only its totals.
 SETTLEMENT_TOTALS_ROW = "transaction_type IS NULL AND amount_type IS NULL AND amount IS NULL"
 
 

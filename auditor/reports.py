@@ -1,7 +1,7 @@
 """What each Seller Central report looks like: its columns, how its header is recognised, how its
 rows are keyed when the same data is downloaded twice.
 
-Everything here is data (RULEBOOK §1). A loader reads it; nothing in it knows about rules.
+Everything here is data. A loader reads it; nothing in it knows about rules.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class Column:
         return {normalize_header(self.name), *(normalize_header(a) for a in self.aliases)}
 
 
-# How repeated downloads merge (RULEBOOK §1 "Facts a loader must respect").
+# How repeated downloads merge (identical ledger rows are separate events; keyed reports merge on their keys).
 MULTISET = "multiset"  # identical rows are separate events; union keeps the max count in one file
 NATURAL_KEY = "natural_key"  # a row is identified by `key`; the first one loaded is kept
 SETTLEMENT = "settlement"  # a whole settlement id is loaded once; different content is a conflict

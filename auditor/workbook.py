@@ -113,7 +113,7 @@ class Sheet:
         self._close()
 
 
-# Text that a spreadsheet could take for a formula or a command (RULEBOOK: report text is data).
+# Text that a spreadsheet could take for a formula or a command (report text is data).
 RISKY_START = ("=", "+", "-", "@", "\t", "\r")
 
 

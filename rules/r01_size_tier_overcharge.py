@@ -11,14 +11,19 @@ Reports needed:
     with --rates).
 
 How it matches:
-    Per order line: expected fee = the card's fee for the tier and shipping weight of the
-    catalog's dimensions (else the fee preview's), in the low-price band when the unit price is
-    under the card's threshold. Overcharge = charged fee - expected x units, when more than one
-    cent per unit. Lines outside every card's dates are not checked and the run says so. The fee
-    preview rows of the SKU are cited, showing the tier Amazon assigned.
+    Per posting of an order item (an order shipped in parts is posted, and charged, once per
+    part, each for its own quantity): expected fee = the card's fee for the tier and shipping
+    weight of the catalog's dimensions (else the fee preview's), in the low-price band when the
+    unit price is under the card's threshold. Overcharge = charged fee - expected x units, when
+    more than one cent per unit. Postings outside every card's dates are not checked and the run
+    says so. The fee preview rows of the SKU are cited, showing the tier Amazon assigned.
 
 What is claimed and how it is valued:
     One finding per SKU: the sum of its overcharges in the window (valuation `fee`). Key = SKU.
+    The summary quotes the fee that applied to the claimed orders (each card and price band
+    used) and, when the fee preview lists the SKU in a larger tier than its true dimensions (or
+    its own measurements) give, says so and asks Amazon to re-measure; a tier that changed
+    between fee-preview snapshots is named too.
 
 Window:
     From each order's settlement posted-date, 90 days. A finding takes its dates from its
@@ -27,7 +32,8 @@ Window:
 Example:
     Flagged: a spatula whose true package (12 x 2.5 x 0.6 in, 4.8 oz) is small standard ($3.24)
     charged the large standard $3.90 on 40 orders: $26.40.
-    Passes: a candle charged $0.01 too much on a two-unit order (half a cent a unit).
+    Passes: a candle charged $0.01 too much on a two-unit order (half a cent a unit); an order
+    of 3 posted as 2 + 1, each part charged $3.24 a unit.
 """
 
 from decimal import Decimal

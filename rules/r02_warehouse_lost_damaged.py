@@ -6,14 +6,17 @@ What it detects:
     found again (F) nor reimbursed.
 
 Reports needed:
-    Inventory ledger (or the legacy adjustments report for periods the ledger does not cover);
-    reimbursements.
+    Inventory ledger, and the legacy adjustments report for every day no loaded ledger file
+    covers (before the first, after the last, or in a gap); reimbursements.
 
 How it matches:
     Per FNSKU over its whole history: unresolved = lost + damaged - found - units reimbursed
     under Lost_Warehouse or Damaged_Warehouse (cash and inventory, net of reversals). Nothing when
-    unresolved <= 0. The unresolved units are given to the loss events newest first; units on
-    events inside their window are claimable, the rest expired.
+    unresolved <= 0. The FNSKU's units taken from closed inbound shipments (R08's deductions) are
+    in the same pool: found units and warehouse reimbursements offset the pool once, and what is
+    left on a deduction is R08's claim, never also R02's. The unresolved units are given to the
+    events newest first; units on R02's events inside their window are claimable, the rest
+    expired.
 
 What is claimed and how it is valued:
     One finding per FNSKU and status: its units x unit value before an order (catalog cost, else
@@ -27,7 +30,8 @@ Example:
     Flagged: 3 towel sets lost (M) nine weeks before the audit, never found or reimbursed: 3 x
     catalog cost. A loss reimbursed and then reversed comes back as a claim.
     Passes: a bottle lost and found a week later; 2 leashes lost, reimbursed 1 in cash and 1 in
-    inventory; a bib damaged by the customer (H).
+    inventory; a bib damaged by the customer (H); an M adjustment naming a shipment after it
+    closed (R08's).
 """
 
 from rules.base import Rule, ids, money, units

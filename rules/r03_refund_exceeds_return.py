@@ -13,16 +13,20 @@ How it matches:
     principal - paid principal. (b) refunded units = refunded principal / unit price, rounded half
     up and capped at the units paid for; when at least one unit was returned and refunded units
     exceed returned units, the excess units x unit price. Both net of any reimbursement already
-    paid on that order (any reason): units reimbursed cancel excess units, money left over
-    reduces (a). (a) and (b) never claim the same money.
+    paid on that order for that SKU (any reason): units reimbursed cancel excess units, money
+    left over reduces (a). (a) and (b) never claim the same money. A refund with no return at all
+    is R07's, whose net debit already holds any excess: (a) adds nothing to it.
 
 What is claimed and how it is valued:
-    One finding per order and SKU (and status); valuation `refund`; quantity = excess units,
-    empty for (a) alone. Key = order id.
+    One finding per order and SKU (and status), never merging an order's SKUs; valuation
+    `refund`; quantity = excess units, empty for (a) alone. Key = order id, or order id/SKU when
+    the order has more than one SKU. The summary describes each part it claims.
 
 Window:
-    From the refund's posted-date, 120 days; (b) becomes claimable 60 days after the refund
-    (the buyer may still send the unit back) and is `pending` before.
+    From the posted-date of the refund that made the refund exceed what was paid or returned
+    (not an earlier refund of the same order), 120 days; (b) becomes claimable 60 days after it
+    (the buyer may still send the unit back) and is `pending` before. In European marketplaces
+    45 and 105 days.
 
 Example:
     Flagged: 2 wooden block sets refunded, 1 returned, 87 days on: 1 x $24.99. A knife sold for

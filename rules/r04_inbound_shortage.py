@@ -11,19 +11,23 @@ Reports needed:
 How it matches:
     Per shipment and FNSKU of a CLOSED shipment: QuantityShipped - QuantityReceived - units
     reimbursed for that shipment under Lost_Inbound or Damaged_Inbound (net of reversals). An
-    inbound reimbursement that names no shipment offsets the FNSKU's oldest open shortage.
+    inbound reimbursement that names no shipment offsets the FNSKU's oldest open shortage of a
+    CLOSED shipment only: a shipment still receiving has no shortage yet. A CLOSED shipment with
+    no closed date from either source is listed in the run's notes as not checked.
 
 What is claimed and how it is valued:
     The missing units x unit value before an order (catalog cost, else the 18-month median net
     proceeds, else unknown). Key = shipment id/FNSKU.
 
 Window:
-    From the shipment's closed date (the export's ClosedDate, else the day of its last positive
-    ledger Receipt), 60 days.
+    From the shipment's closed date, shared by all its lines: the export's ClosedDate, else the
+    day of the shipment's last positive ledger Receipt of any FNSKU (so a line that received
+    nothing closes with its shipment); 60 days.
 
 Example:
     Flagged: 60 yoga mats shipped, 56 received, 1 reimbursed: 3 x cost.
-    Passes: a shipment still RECEIVING; a closed shipment whose 2 missing units were reimbursed.
+    Passes: a shipment still RECEIVING; a closed shipment whose 2 missing units were reimbursed,
+    with or without the shipment id on the reimbursement.
 """
 
 from rules.base import Rule, money, units

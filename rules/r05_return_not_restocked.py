@@ -10,12 +10,14 @@ Reports needed:
 How it matches:
     Returns with status `Unit returned to inventory` or disposition SELLABLE (damaged ones are
     R09's), per order and FNSKU: returned units - units of ledger CustomerReturns events with the
-    order id as Reference ID and the same FNSKU, dated from the day before the first return to
-    30 days after the last. Nothing when a reimbursement for that order and FNSKU stands.
+    order id as Reference ID and the same FNSKU, dated from 7 days before the first return-date
+    to 30 days after the last (policy data). A reimbursement for that order and FNSKU (net of
+    reversals) nets: the units it paid come off the claim, or its money when it paid no units.
 
 What is claimed and how it is valued:
-    The units not restocked x that order's own net proceeds per unit (else the 18-month median,
-    else catalog cost, else unknown). Key = order id/FNSKU.
+    The units not restocked x that order's own net proceeds per unit (its postings summed, else
+    the 18-month median in the order's currency, else catalog cost, else unknown). Key = order
+    id/FNSKU.
 
 Window:
     From the return-date, 60 days; claimable only once the 30 days for the ledger to show the

@@ -10,19 +10,22 @@ Reports needed:
 
 How it matches:
     Per order and SKU with a CUSTOMER_DAMAGED return: the refund debited at least the damaged
-    units x unit price (less one cent), and the refund has no RestockingFee line at all.
+    units x unit price (less one cent), and the refund credited no restocking fee (no
+    RestockingFee line, or lines adding up to 0.00).
 
 What is claimed and how it is valued:
     The restocking rate (policy data, 20% by Convention) x the principal debited; quantity = the
-    customer-damaged units; valuation `refund`. Key = order id.
+    customer-damaged units; valuation `refund`. Key = order id, or order id/SKU when the order
+    has more than one SKU.
 
 Window:
-    From the refund's posted-date, 120 days.
+    From the refund's posted-date, 120 days (105 in European marketplaces).
 
 Example:
     Flagged: headphones returned CUSTOMER_DAMAGED, refunded $39.99 in full, no restocking fee:
     20% x $39.99 = $8.00.
-    Passes: the same refund with a $8.00 RestockingFee credit.
+    Passes: the same refund with a $8.00 RestockingFee credit. A RestockingFee line of $0.00 is
+    no credit: that refund is flagged.
 """
 
 from rules.base import Rule, money, units

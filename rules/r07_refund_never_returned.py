@@ -8,18 +8,20 @@ Reports needed:
     reimbursements.
 
 How it matches:
-    Per order and SKU with a refund: no row for it in the returns report, no ledger
-    CustomerReturns event with the order id as Reference ID for that SKU, and no reimbursement on
-    that order (any reason, net of reversals).
+    Per order and SKU with a refund: no row for it in the returns report and no ledger
+    CustomerReturns event with the order id as Reference ID for that SKU. A reimbursement on
+    that order for that SKU (any reason, net of reversals) nets: its units and money come off the
+    claim, which is gone once the refunded units or the net debit are paid in full.
 
 What is claimed and how it is valued:
-    The seller's net debit on the refund: all its settlement amounts for that order and SKU,
-    sign flipped (valuation `refund`); quantity = refunded units (refunded principal / unit
-    price, rounded half up, at most the units ordered). Key = order id.
+    The seller's net debit on the refund: all its settlement (or Date Range) amounts for that
+    order and SKU, sign flipped, less any reimbursement (valuation `refund`); quantity = refunded
+    units (refunded principal / unit price, rounded half up, at most the units ordered) less
+    units reimbursed. Key = order id, or order id/SKU when the order has more than one SKU.
 
 Window:
-    From the refund's posted-date, 120 days; claimable only after 60 days (the buyer's time to
-    return), `pending` before.
+    From the first refund's posted-date, 120 days; claimable only after 60 days (the buyer's
+    time to return), `pending` before. In European marketplaces 45 and 105 days.
 
 Example:
     Flagged: resistance bands refunded 102 days ago, no return anywhere: $17.59 net debit.

@@ -9,10 +9,13 @@ Reports needed:
 
 How it matches:
     Per shipment and FNSKU: ledger Receipts with a negative quantity, or Adjustments whose
-    Reference ID is the shipment id, dated after the shipment's closed date. Identical deduction
-    rows are separate deductions. Offsets: later positive Receipts for the same shipment and
-    FNSKU, and inbound reimbursements for the shipment left over after R04's shortage took what
-    it needs. What remains is given to the deductions newest first.
+    Reference ID is the shipment id, dated after the shipment's closed date (the shipment's, not
+    the FNSKU's own last receipt: see R04). Identical deduction rows are separate deductions.
+    Offsets of the shipment: later positive Receipts for the same shipment and FNSKU, and
+    inbound reimbursements for the shipment left over after R04's shortage took what it needs.
+    The deductions then share one pool per FNSKU with R02's losses: found units and
+    Lost_Warehouse/Damaged_Warehouse reimbursements offset it once, newest events keep their
+    units. A deduction is R08's claim and never also R02's.
 
 What is claimed and how it is valued:
     The units x unit value before an order (catalog cost, else the 18-month median net
@@ -24,7 +27,8 @@ Window:
 Example:
     Flagged: 30 cutting boards received, the shipment closed, and 15 days later a Receipts row
     of -2: 2 x cost.
-    Passes: a -1 Receipts row put back by a +1 Receipts row a week later.
+    Passes: a -1 Receipts row put back by a +1 Receipts row a week later; an M -2 adjustment
+    naming the shipment that Amazon reimbursed under Lost_Warehouse.
 """
 
 from rules.base import Rule, money, units

@@ -8,12 +8,14 @@ Reports needed:
     Customer returns; reimbursements; settlement (to value the unit).
 
 How it matches:
-    Returns with `detailed-disposition` DAMAGED or CARRIER_DAMAGED, per order and FNSKU, with
-    no reimbursement for that order and FNSKU standing (net of reversals).
+    Returns with `detailed-disposition` DAMAGED or CARRIER_DAMAGED, per order and FNSKU. A
+    reimbursement for that order and FNSKU (net of reversals) nets: the units it paid come off
+    the claim, or its money when it paid no units.
 
 What is claimed and how it is valued:
-    The units x that order's own net proceeds per unit (else the 18-month median, else catalog
-    cost, else unknown). Key = order id/FNSKU.
+    The units x that order's own net proceeds per unit (its postings summed: an order of 3
+    posted as 2 + 1 is one line of 3 units; else the 18-month median in the order's currency,
+    else catalog cost, else unknown). Key = order id/FNSKU.
 
 Window:
     From the return-date, 60 days.

@@ -6,18 +6,20 @@ What it detects:
 
 Reports needed:
     Settlement, or else the Date Range report; the category from the seller's catalog
-    (`referral-category`) or else the fee preview's `product-group`, mapped by the referral
-    schedule's data.
+    (`referral-category`), or, only when the catalog names none, the fee preview's
+    `product-group` mapped by the referral schedule's data.
 
 How it matches:
     Expected fee per unit = the schedule for the category (whole-price thresholds, portion
     tiers or flat rate) applied to the per-unit sales price (principal + shipping + gift wrap,
-    no tax), never below the per-item minimum. Overcharge per order line = commission charged -
-    expected x units, when more than one cent per unit. A SKU whose category is not in the
-    schedule gets no finding; the run lists it as "category unknown".
+    no tax), never below the per-item minimum. Overcharge per posting of an order item (a split
+    shipment is charged once per part) = commission charged - expected x units, when more than
+    one cent per unit. A SKU whose category is not in the schedule, including a catalog category
+    the schedule does not know, gets no finding; the run lists it as "category unknown".
 
 What is claimed and how it is valued:
     One finding per SKU: the sum of its overcharges in the window (valuation `fee`). Key = SKU.
+    The summary quotes the category's fee at each price charged.
 
 Window:
     From each order's settlement posted-date, 90 days; dated by its earliest line in the window.

@@ -1,13 +1,13 @@
 """One pool of lost units per FNSKU, shared by R02 and R08 so that no unit is claimed twice.
 
-The pool's events are the warehouse losses (ledger Adjustments lost M, 5 or damaged E, Q, 6, and
-the legacy adjustments report's for the days no loaded ledger file covers) and the deductions
-from closed inbound shipments (negative Receipts, or Adjustments naming the shipment, dated after
+The pool's events are the warehouse losses (ledger Adjustments lost M, 5 or damaged E, Q, 6, with
+a negative quantity, and the legacy adjustments report's for the days no loaded ledger file
+covers) and the deductions from closed inbound shipments (negative Receipts, or Adjustments naming the shipment, dated after
 it closed). A deduction is R08's, a loss R02's; a row that is both is R08's.
 
 A deduction is first offset by what is its shipment's alone: later positive Receipts of the same
 shipment and FNSKU, and inbound reimbursements for the shipment left over after its shortage.
-What is left, and the losses, are then offset once by the FNSKU's found units (F) and its
+What is left, and the losses, are then offset once by the FNSKU's found units (F, positive) and its
 Lost_Warehouse/Damaged_Warehouse reimbursements (net of reversals). The unresolved units are given
 to the events newest first.
 """
@@ -58,12 +58,12 @@ def loss_pool(con: duckdb.DuckDBPyConnection) -> None:
             WHERE e.report = 'ledger' AND s.closed AND e.date > s.closed_on AND e.quantity < 0
               AND e.event_type IN ('Receipts', 'Adjustments')
         ), losses AS (
-            SELECT e.*, abs(e.quantity) AS units, 'R02' AS owner,
+            SELECT e.*, -e.quantity AS units, 'R02' AS owner,
                 CAST(NULL AS VARCHAR) AS shipment_id, 0 AS reimbursed_left_over,
                 NULL AS inbound_paid_evidence, NULL AS inbound_paid_ids,
                 CAST(NULL AS VARCHAR) AS inbound_sku
             FROM loss_events e
-            WHERE e.reason IN ({_codes(LOST + DAMAGED)})
+            WHERE e.reason IN ({_codes(LOST + DAMAGED)}) AND e.quantity < 0
               AND NOT EXISTS (SELECT 1 FROM deductions d WHERE d.report = e.report
                               AND d._file_id = e._file_id AND d._line = e._line)
         ), restored AS (
@@ -90,9 +90,9 @@ def loss_pool(con: duckdb.DuckDBPyConnection) -> None:
             UNION ALL BY NAME
             SELECT *, NULL AS restored_evidence, units AS open_units FROM losses
         ), found AS (
-            SELECT fnsku, sum(abs(quantity)) AS units,
+            SELECT fnsku, sum(quantity) AS units,
                 list({{'report': report, 'file_id': _file_id, 'line': _line}}) AS evidence
-            FROM loss_events WHERE reason IN ({_codes(FOUND)}) GROUP BY fnsku
+            FROM loss_events WHERE reason IN ({_codes(FOUND)}) AND quantity > 0 GROUP BY fnsku
         ), paid AS (
             SELECT fnsku, sum(net_quantity) AS units,
                 list(reimbursement_id ORDER BY reimbursement_id) AS ids,

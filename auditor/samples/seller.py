@@ -1,5 +1,5 @@
 """A simulated FBA seller: twelve months of ordinary business that must give no claim, plus the
-planted discrepancies of RULEBOOK §4 and their near misses, recorded in `plants`."""
+planted discrepancies of every rule and their near misses, recorded in `plants`."""
 
 from __future__ import annotations
 

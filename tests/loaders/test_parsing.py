@@ -1,4 +1,4 @@
-"""Every date format and number style of RULEBOOK §1, read by the SQL the loader generates."""
+"""Every date format and number style Seller Central writes, read by the SQL the loader generates."""
 
 from __future__ import annotations
 
