@@ -17,7 +17,7 @@ import duckdb
 
 from auditor.store import insert_rows
 
-RULES_VERSION = "1"  # bump when a rule's logic changes, so history can tell runs apart
+RULES_VERSION = "2"  # bump when a rule's logic changes, so history can tell runs apart
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS runs (
@@ -36,9 +36,9 @@ SETTLED_BY = {
     "R02": "fnsku = $key AND lower(reason) IN ('lost_warehouse', 'damaged_warehouse')",
     "R04": "amazon_order_id || '/' || fnsku = $key",
     "R08": "amazon_order_id || '/' || fnsku = $key",
-    "R03": "amazon_order_id = $key",
-    "R06": "amazon_order_id = $key",
-    "R07": "amazon_order_id = $key",
+    "R03": "(amazon_order_id = $key OR amazon_order_id || '/' || sku = $key)",
+    "R06": "(amazon_order_id = $key OR amazon_order_id || '/' || sku = $key)",
+    "R07": "(amazon_order_id = $key OR amazon_order_id || '/' || sku = $key)",
     "R05": "amazon_order_id || '/' || fnsku = $key",
     "R09": "amazon_order_id || '/' || fnsku = $key",
 }

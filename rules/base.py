@@ -32,8 +32,10 @@ class Rule:
         return [" or ".join(group) for group in self.needs if not set(group) & loaded]
 
 
-# What Amazon reimbursed for a returned order and FNSKU (any reason, net of reversals): the `paid`
-# CTE of the return rules (R05, R09). A reimbursement naming no FNSKU counts for the order's.
+# The claim of a returned unit lost or damaged (R05, R09), from the rule's `missing` CTE (order_id,
+# fnsku, sku, missing_units, currency, net_per_unit). `paid`: what Amazon reimbursed for that order
+# and FNSKU (any reason, net of reversals; one naming no FNSKU counts for the order's). `valued`:
+# the unit's value after an order. `net`: the claim once a partial reimbursement is netted.
 PAID_FOR_RETURN = """paid AS (
         SELECT b.amazon_order_id AS order_id, m.fnsku, sum(b.net_quantity) AS units,
             sum(b.net_amount) AS amount, list(b.reimbursement_id ORDER BY b.reimbursement_id)
@@ -47,8 +49,21 @@ PAID_FOR_RETURN = """paid AS (
         HAVING sum(b.net_quantity) > 0 OR sum(b.net_amount) > 0
     )"""
 
+VALUED_RETURN = """valued AS (
+        SELECT m.*, returned_unit_value(m.net_per_unit, v.median_net_proceeds, v.value)
+                AS unit_value,
+            CASE WHEN m.net_per_unit IS NOT NULL OR v.median_net_proceeds IS NOT NULL
+                 THEN 'net_proceeds' WHEN v.value IS NOT NULL THEN 'catalog' ELSE 'unknown' END
+                AS valuation,
+            coalesce(p.units, 0) AS paid_units, coalesce(p.amount, 0) AS paid_amount,
+            p.ids AS paid_ids, p.evidence AS paid_evidence
+        FROM missing m
+        LEFT JOIN unit_values v ON v.sku = m.sku AND v.currency = m.currency
+        LEFT JOIN paid p ON p.order_id = m.order_id AND p.fnsku = m.fnsku
+    )"""
+
 # A partial reimbursement nets, it does not erase: units it paid come off the claim; one that paid
-# money but no units takes its money off. `net` of `valued` (missing_units, unit_value, paid_*).
+# money but no units takes its money off.
 NET_OF_PAID = """net AS (
         SELECT *,
             CASE WHEN paid_units > 0 THEN missing_units - paid_units ELSE missing_units END
@@ -62,6 +77,7 @@ NET_OF_PAID = """net AS (
             ELSE [] END AS paid_details
         FROM valued
     )"""
+RETURN_CLAIM = ", ".join([PAID_FOR_RETURN, VALUED_RETURN, NET_OF_PAID])
 
 
 def evidence(report: str, alias: str = "") -> str:

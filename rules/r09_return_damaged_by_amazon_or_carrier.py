@@ -25,7 +25,7 @@ Example:
     Passes: a dog bed graded DAMAGED and reimbursed; a return graded CUSTOMER_DAMAGED.
 """
 
-from rules.base import NET_OF_PAID, PAID_FOR_RETURN, Rule, money, units
+from rules.base import RETURN_CLAIM, Rule, money, units
 
 
 def query(ctx: dict) -> str:
@@ -43,25 +43,14 @@ def query(ctx: dict) -> str:
         FROM damaged d
         LEFT JOIN order_lines o ON o.order_id = d.order_id AND o.sku = d.sku
         LEFT JOIN sku_currency h ON h.sku = d.sku
-    ), {PAID_FOR_RETURN}, valued AS (
-        SELECT m.*, returned_unit_value(m.net_per_unit, v.median_net_proceeds, v.value)
-                AS unit_value,
-            CASE WHEN m.net_per_unit IS NOT NULL OR v.median_net_proceeds IS NOT NULL
-                 THEN 'net_proceeds' WHEN v.value IS NOT NULL THEN 'catalog' ELSE 'unknown' END
-                AS valuation,
-            coalesce(p.units, 0) AS paid_units, coalesce(p.amount, 0) AS paid_amount,
-            p.ids AS paid_ids, p.evidence AS paid_evidence
-        FROM missing m
-        LEFT JOIN unit_values v ON v.sku = m.sku AND v.currency = m.currency
-        LEFT JOIN paid p ON p.order_id = m.order_id AND p.fnsku = m.fnsku
-    ), {NET_OF_PAID}
+    ), {RETURN_CLAIM}
     SELECT order_id || '/' || fnsku AS key, sku, fnsku, asin, order_id,
         first_day AS anchor_date, claim_units AS quantity, claim_amount AS amount, currency,
         valuation, unit_value, [order_id, grade] AS refs, paid_details AS details,
         list_concat(evidence, coalesce(order_evidence, []), coalesce(paid_evidence, []))
             AS evidence
     FROM net WHERE claim_units > 0 AND (claim_amount IS NULL OR claim_amount > 0)
-    """.replace("{PAID_FOR_RETURN}", PAID_FOR_RETURN).replace("{NET_OF_PAID}", NET_OF_PAID)
+    """.replace("{RETURN_CLAIM}", RETURN_CLAIM)
 
 
 def summarize(f: dict) -> str:
