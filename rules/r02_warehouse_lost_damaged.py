@@ -20,7 +20,8 @@ How it matches:
 
 What is claimed and how it is valued:
     One finding per FNSKU and status: its units x unit value before an order (catalog cost, else
-    the 18-month median net proceeds, else unknown). Key = FNSKU. Evidence: the loss rows with
+    the 18-month median net proceeds in the currency of the country the ledger places the loss
+    in, else unknown). Key = FNSKU. Evidence: the loss rows with
     their reference ids, the found rows and the reimbursements counted against them.
 
 Window:

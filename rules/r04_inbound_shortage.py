@@ -17,7 +17,7 @@ How it matches:
 
 What is claimed and how it is valued:
     The missing units x unit value before an order (catalog cost, else the 18-month median net
-    proceeds, else unknown). Key = shipment id/FNSKU.
+    proceeds in the SKU's own currency, else unknown). Key = shipment id/FNSKU.
 
 Window:
     From the shipment's closed date, shared by all its lines: the export's ClosedDate, else the

@@ -19,7 +19,8 @@ How it matches:
 
 What is claimed and how it is valued:
     The units x unit value before an order (catalog cost, else the 18-month median net
-    proceeds, else unknown). Key = shipment id/FNSKU.
+    proceeds in the currency of the deduction's country, else unknown). Key = shipment
+    id/FNSKU.
 
 Window:
     From each deduction's date, 60 days.
