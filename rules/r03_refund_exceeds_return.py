@@ -46,8 +46,8 @@ def query(ctx: dict) -> str:
             o.principal AS paid, o.quantity AS ordered, o.unit_price,
             least(o.quantity, CAST(round(-r.principal / o.unit_price) AS BIGINT))
                 AS refunded_units,
-            m.returned_units, m.reimbursed_units, m.reimbursed, m.never_returned AND r.total < 0
-                AS never_returned,
+            greatest(m.returned_units, m.restocked_units) AS returned_units,
+            m.reimbursed_units, m.reimbursed, m.never_returned AND r.total < 0 AS never_returned,
             list_concat(r.evidence, o.evidence, coalesce(m.returned_evidence, []),
                         coalesce(m.reimbursed_evidence, [])) AS evidence
         FROM refunds r
@@ -79,19 +79,28 @@ def query(ctx: dict) -> str:
                 AS excess_money
         FROM refund f LEFT JOIN anchors a USING (order_id, sku)
     ), net AS (
+        -- units reimbursed cancel excess units; money paid without units comes off (b) first;
+        -- what is left of the money reduces (a)
         SELECT *,
             greatest(excess_units - greatest(reimbursed_units, 0), 0) AS claim_units,
+            CASE WHEN reimbursed_units > 0
+                 THEN greatest(excess_units - reimbursed_units, 0) * unit_price
+                 ELSE greatest(excess_units * unit_price - greatest(reimbursed, 0), 0) END
+                AS units_amount,
             greatest(greatest(reimbursed, 0) - excess_units * unit_price, 0) AS left_over
         FROM parts
     )
     SELECT order_key AS key, sku, order_id, coalesce(units_from, posted_on) AS anchor_date,
-        claim_units AS quantity, claim_units * unit_price AS amount, currency,
+        claim_units AS quantity, units_amount AS amount, currency,
         'refund' AS valuation, unit_price AS unit_value, 'R03b' AS window, [order_id] AS refs,
         ['refunded_units=' || refunded_units, 'returned_units=' || returned_units,
-         'excess_units=' || claim_units, 'unit_price=' || CAST(unit_price AS DECIMAL(18,2))]
+         'excess_units=' || excess_units, 'claimed_units=' || claim_units,
+         'unit_price=' || CAST(unit_price AS DECIMAL(18,2)),
+         'reimbursed=' || CAST(greatest(reimbursed, 0) AS DECIMAL(18,2)),
+         'reimbursed_units=' || greatest(reimbursed_units, 0)]
             AS details,
         evidence
-    FROM net WHERE claim_units > 0
+    FROM net WHERE claim_units > 0 AND units_amount > 0
     UNION ALL
     SELECT order_key, sku, order_id, coalesce(money_from, posted_on), NULL,
         excess_money - left_over, currency, 'refund', unit_price, 'R03', [order_id],
@@ -120,10 +129,15 @@ def summarize(f: dict) -> str:
             f"{returned} came back, leaving {units(excess)} at "
             f"{money(Decimal(facts['unit_price'][0]), f['currency'])} each never returned"
         )
+        paid, paid_units = Decimal(facts["reimbursed"][0]), int(facts["reimbursed_units"][0])
+        if paid_units > 0:
+            parts[-1] += f", of which Amazon has reimbursed {paid_units}"
+        elif paid > 0:
+            parts[-1] += f", of which Amazon has reimbursed {money(paid, f['currency'])}"
     return (
         f"Order {f['order_id']} (SKU {f['sku']}): {'; and '.join(parts)}. The refund was posted "
-        f"on {f['event_date']} and has not been reimbursed, so we request "
-        f"{money(f['amount'], f['currency'])}."
+        f"on {f['event_date']}; we request the {money(f['amount'], f['currency'])} not yet "
+        "reimbursed."
     )
 
 

@@ -42,7 +42,8 @@ def query(ctx: dict) -> str:
     )
     SELECT r.order_key AS key, r.sku, d.fnsku, d.asin, r.order_id, r.posted_on AS anchor_date,
         d.units AS quantity,
-        -r.principal * policy_value('restocking_rate', r.currency) AS amount,
+        least(-r.principal, d.units * o.unit_price) * policy_value('restocking_rate', r.currency)
+            AS amount,
         r.currency, 'refund' AS valuation, -r.principal AS unit_value, [r.order_id] AS refs,
         list_concat(r.evidence, d.evidence, o.evidence) AS evidence
     FROM refunds r

@@ -39,8 +39,8 @@ def query(ctx: dict) -> str:
     WITH refunded AS (
         SELECT r.*, m.reimbursed_units, m.reimbursed, m.reimbursement_ids,
             m.reimbursed_evidence, o.evidence AS order_evidence,
-            coalesce(least(o.quantity, greatest(1, CAST(round(-r.principal / o.unit_price)
-                                                         AS BIGINT))), 1) AS refunded_units
+            coalesce(least(o.quantity, CAST(round(-r.principal / o.unit_price) AS BIGINT)), 1)
+                AS refunded_units
         FROM refunds r
         JOIN refund_matches m USING (order_id, sku)
         LEFT JOIN order_lines o USING (order_id, sku)
@@ -48,7 +48,9 @@ def query(ctx: dict) -> str:
     )
     SELECT order_key AS key, sku, order_id, posted_on AS anchor_date,
         refunded_units - greatest(reimbursed_units, 0) AS quantity,
-        -total - greatest(reimbursed, 0) AS amount, currency, 'refund' AS valuation,
+        least(-total - greatest(reimbursed, 0),
+              -total * (refunded_units - greatest(reimbursed_units, 0)) / refunded_units)
+            AS amount, currency, 'refund' AS valuation,
         [order_id] AS refs,
         ['refunded_units=' || refunded_units, 'net_debit=' || CAST(-total AS DECIMAL(18,2)),
          'reimbursed=' || CAST(greatest(reimbursed, 0) AS DECIMAL(18,2)),
@@ -59,16 +61,19 @@ def query(ctx: dict) -> str:
             AS evidence
     FROM refunded
     WHERE refunded_units - greatest(reimbursed_units, 0) > 0
-      AND -total - greatest(reimbursed, 0) > 0
+      AND -total - greatest(reimbursed, 0) > 0 AND refunded_units > 0
     """
 
 
 def summarize(f: dict) -> str:
     facts = details(f)
     partly = ""
-    if Decimal(facts.get("reimbursed", ["0"])[0]) > 0:
+    paid, paid_units = Decimal(facts["reimbursed"][0]), int(facts["reimbursed_units"][0])
+    if paid > 0 or paid_units > 0:
+        what = [money(paid, f["currency"])] if paid > 0 else []
+        what += [units(paid_units)] if paid_units > 0 else []
         partly = (
-            f"; Amazon reimbursed {money(Decimal(facts['reimbursed'][0]), f['currency'])} of it "
+            f"; Amazon reimbursed {' for '.join(what)} of it "
             f"(reimbursement {ids(facts.get('reimbursement'))}), which leaves"
         )
     return (

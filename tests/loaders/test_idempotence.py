@@ -1,5 +1,6 @@
 """Loading is idempotent and order-independent: the same file twice, overlapping downloads and
-any order of files give the same tables (for the ledger, the "multiset max": each identical row as often as in any one file)."""
+any order of files give the same tables (for the ledger, the "multiset max": each identical row
+as often as in any one file)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Every date format and number style Seller Central writes, read by the SQL the loader generates."""
+"""Every date format and number style Seller Central writes, read by the SQL the loader
+generates."""
 
 from __future__ import annotations
 

@@ -97,7 +97,7 @@ def reimbursements(*rows: dict) -> str:
                 "New",
                 r.get("currency", "USD"),
                 per_unit,
-                per_unit * cash,
+                Decimal(r["amount"]) if "amount" in r else per_unit * cash,
                 cash,
                 inventory,
                 cash + inventory,

@@ -634,8 +634,8 @@ def test_a_partial_reimbursement_reduces_a_refund_never_returned_to_the_rest(tmp
             }
         ),
     }
-    # Net debit 35.20, of which 15.00 was reimbursed for one of the two units.
-    assert brief(audit(tmp_path, files, "R07")) == [("O7", "open", 1, "20.20", deadline(100, 120))]
+    # Net debit 35.20 for two units; one was reimbursed: the other unit's half is claimed.
+    assert brief(audit(tmp_path, files, "R07")) == [("O7", "open", 1, "17.60", deadline(100, 120))]
 
 
 def test_r07_waits_60_days_for_the_buyer_to_return_the_item(tmp_path):
@@ -752,3 +752,74 @@ def test_date_range_rows_fill_the_days_no_settlement_covers_and_are_never_counte
         ("O8", "expiring", 1, "17.59", deadline(110, 120)),
     ]
     assert any("read from the Date Range report" in n for n in result.notes), result.notes
+
+
+def test_a_unit_reimbursed_in_inventory_takes_its_share_of_the_net_debit_off(tmp_path):
+    files = {
+        "settlement": settlement(
+            order("O7", ago(120), "20.00", qty=2, commission="6.00", fee="6.00"),
+            refund("O7", ago(100), "40.00", commission_back="4.80"),
+        ),
+        "returns": returns(),
+        "ledger": NO_LEDGER,
+        "reimbursements": reimbursements(
+            {"date": ago(10), "reason": "CustomerReturn", "order_id": "O7", "inventory": 1}
+        ),
+    }
+    [finding] = audit(tmp_path, files, "R07")
+    assert (finding["quantity"], finding["amount"]) == (1, Decimal("17.60"))
+    assert "Amazon reimbursed 1 unit of it" in finding["summary"]
+
+
+def test_near_miss_a_partial_goodwill_refund_is_no_unit_never_returned(tmp_path):
+    files = {
+        "settlement": settlement(order("O8", ago(120), "25.00"), refund("O8", ago(100), "5.00")),
+        "returns": returns(),
+        "ledger": NO_LEDGER,
+        "reimbursements": NONE_PAID,
+    }
+    assert brief(audit(tmp_path, files, "R07")) == []
+
+
+def test_money_reimbursed_without_units_comes_off_the_units_never_returned(tmp_path):
+    files = {
+        "settlement": settlement(
+            order("O1", ago(120), "25.00", qty=3), refund("O1", ago(90), "75.00")
+        ),
+        "returns": returns({"date": ago(95), "order_id": "O1"}),
+        "reimbursements": reimbursements(
+            {
+                "date": ago(10),
+                "reason": "CustomerServiceIssue",
+                "order_id": "O1",
+                "cash": 0,
+                "amount": "25.00",
+            }
+        ),
+    }
+    assert brief(audit(tmp_path, files, "R03")) == [("O1", "open", 2, "25.00", deadline(90, 120))]
+
+
+def test_a_return_the_ledger_shows_counts_as_returned_for_r03(tmp_path):
+    files = {
+        "settlement": settlement(BLOCKS, refund("O1", ago(90), "49.98")),
+        "returns": returns(),
+        "ledger": ledger({"date": ago(92), "qty": 1, "event": "CustomerReturns", "ref": "O1"}),
+        "reimbursements": NONE_PAID,
+    }
+    result = audit_all(tmp_path, files)
+    assert findings_of(result, "R03") == [("O1", "open", 1, "24.99", deadline(90, 120))]
+    assert findings_of(result, "R07") == []
+
+
+def test_the_restocking_fee_is_claimed_on_the_customer_damaged_units_only(tmp_path):
+    files = {
+        "settlement": settlement(
+            order("O6", ago(70), "20.00", qty=2), refund("O6", ago(60), "40.00")
+        ),
+        "returns": returns(
+            {"date": ago(62), "order_id": "O6", "disposition": "SELLABLE"},
+            {"date": ago(62), "order_id": "O6", "disposition": "CUSTOMER_DAMAGED"},
+        ),
+    }
+    assert brief(audit(tmp_path, files, "R06")) == [("O6", "open", 1, "4.00", deadline(60, 120))]
