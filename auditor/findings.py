@@ -156,8 +156,8 @@ def sort_key(finding: dict):
 
 
 def write_csv(all_findings: list[dict], path: Path) -> None:
-    """`findings.csv`: one row per finding, FINDING_COLUMNS, sorted by rule, deadline and key, so the same
-    inputs give the same bytes."""
+    """`findings.csv`: one row per finding, FINDING_COLUMNS, sorted by rule, deadline and key,
+    so the same inputs give the same bytes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")

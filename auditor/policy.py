@@ -1,5 +1,6 @@
-"""Claim windows and policy values (and the choices the audit makes where Amazon is silent), read from the data files
-in `auditor/data/` into DuckDB tables the rules and the findings code join."""
+"""Claim windows and policy values (and the choices the audit makes where Amazon is silent),
+read from the data files in `auditor/data/` into DuckDB tables the rules and the findings code
+join."""
 
 from __future__ import annotations
 

@@ -39,7 +39,8 @@ class Column:
         return {normalize_header(self.name), *(normalize_header(a) for a in self.aliases)}
 
 
-# How repeated downloads merge (identical ledger rows are separate events; keyed reports merge on their keys).
+# How repeated downloads merge: identical ledger rows are separate events; keyed reports merge on
+# their keys.
 MULTISET = "multiset"  # identical rows are separate events; union keeps the max count in one file
 NATURAL_KEY = "natural_key"  # a row is identified by `key`; the first one loaded is kept
 SETTLEMENT = "settlement"  # a whole settlement id is loaded once; different content is a conflict
