@@ -3,7 +3,8 @@
 The pool's events are the warehouse losses (ledger Adjustments lost M, 5 or damaged E, Q, 6, with
 a negative quantity, and the legacy adjustments report's for the days no loaded ledger file
 covers) and the deductions from closed inbound shipments (negative Receipts, or Adjustments naming
-the shipment, dated after it closed). A deduction is R08's, a loss R02's; a row that is both is R08's.
+the shipment, dated after it closed). A deduction is R08's, a loss R02's; a row that is both is
+R08's.
 
 A deduction is first offset by what is its shipment's alone: later positive Receipts of the same
 shipment and FNSKU, and inbound reimbursements for the shipment left over after its shortage.
