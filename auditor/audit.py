@@ -68,8 +68,9 @@ def run_audit(
     as_of: dt.date,
     rates: Path | None = None,
     referral: Path | None = None,
+    windows: list[dict[str, str]] | None = None,
 ) -> Audit:
-    load_policy_tables(con)
+    load_policy_tables(con, windows)
     cards = rate_cards(rates)
     schedule = load_referral_schedule(Path(referral) if referral else None)
     facts = shared.Facts(as_of, cards, schedule)

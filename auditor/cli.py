@@ -21,6 +21,7 @@ from auditor.claims import import_workbook as import_claims
 from auditor.claims import mark as mark_claim
 from auditor.findings import CLAIMABLE, WRITERS, write_csv, write_evidence
 from auditor.ingest import FileResult, ingest
+from auditor.policy import WindowsError, read_windows
 from auditor.reports import REPORTS
 from auditor.store import (
     DEFAULT_DB,
@@ -211,6 +212,16 @@ def _as_of(ctx, param, value):
     return value.date() if value else dt.date.today()
 
 
+def _windows(ctx, param, value):
+    """Read and check a --windows table before any work starts."""
+    if value is None:
+        return None
+    try:
+        return read_windows(value)
+    except WindowsError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 @main.command(name="run")
 @reports_argument
 @click.option(
@@ -240,6 +251,12 @@ def _as_of(ctx, param, value):
     help="Your own referral fee schedule (TOML).",
 )
 @click.option(
+    "--windows",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    callback=_windows,
+    help="Your own claim-window table (CSV, like auditor/data/claim_windows.csv).",
+)
+@click.option(
     "--format",
     "formats",
     type=click.Choice(sorted(WRITERS)),
@@ -253,7 +270,7 @@ def _as_of(ctx, param, value):
     help="Write each stage's wall time and peak memory to this JSON file (for benchmarks).",
 )
 def run_command(
-    reports_dir, as_of, db_path, out_dir, rates, referral, formats, encoding, timings
+    reports_dir, as_of, db_path, out_dir, rates, referral, windows, formats, encoding, timings
 ) -> None:
     """Load what is new in REPORTS_DIR, run every rule and write findings.csv.
 
@@ -266,7 +283,7 @@ def run_command(
         begin_run(con, "run")
         with stages.stage("ingest"):
             results = load_into(con, reports_dir, encoding)
-        audit = run_audit(con, as_of, rates, referral)
+        audit = run_audit(con, as_of, rates, referral, windows)
         with stages.stage("findings"):
             write_csv(audit.findings, out_dir / "findings.csv")
             for fmt in formats:

@@ -83,13 +83,23 @@ def findings(con: duckdb.DuckDBPyConnection, rule: str, slug: str, as_of: dt.dat
     day = f"DATE '{as_of.isoformat()}'"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _dated AS
-        WITH windowed AS (
-            SELECT l.*, w.eligible_after_days, w.deadline_days
-            FROM _lines l
+        WITH numbered AS (
+            SELECT row_number() OVER () AS _n, * FROM _lines
+            WHERE (quantity IS NULL OR quantity > 0) AND (amount IS NULL OR amount > 0)
+        ), windowed AS (
+            -- the window in force on the event's date: the latest row effective by then (the
+            -- earliest row for an event older than every row)
+            SELECT l.* EXCLUDE (_n), w.eligible_after_days, w.deadline_days
+            FROM numbered l
             LEFT JOIN regions g ON g.currency = l.currency
             JOIN claim_windows w
               ON w.region = coalesce(g.region, 'US') AND w.rule = coalesce(l.window, '{rule}')
-            WHERE (l.quantity IS NULL OR l.quantity > 0) AND (l.amount IS NULL OR l.amount > 0)
+            QUALIFY row_number() OVER (
+                PARTITION BY l._n
+                ORDER BY w.effective_from <= l.anchor_date DESC,
+                    CASE WHEN w.effective_from <= l.anchor_date THEN w.effective_from END
+                        DESC NULLS LAST,
+                    w.effective_from) = 1
         ), dated AS (
             SELECT *,
                 anchor_date + greatest(eligible_after_days, coalesce(wait_days, 0))

@@ -5,8 +5,10 @@ join."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from decimal import Decimal
 from importlib import resources
+from pathlib import Path
 
 import duckdb
 
@@ -16,8 +18,51 @@ def _rows(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(text.splitlines()))
 
 
-def load_policy_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create the temp tables `claim_windows`, `policy`, `regions` and `countries`."""
+WINDOW_COLUMNS = (
+    "marketplace",
+    "rule",
+    "anchor",
+    "eligible_after_days",
+    "deadline_days",
+    "effective_from",
+)
+
+
+class WindowsError(ValueError):
+    """A claim-window table that cannot be used; the message names the file and line."""
+
+
+def read_windows(path: Path) -> list[dict[str, str]]:
+    """A seller's own claim-window table (the columns of auditor/data/claim_windows.csv), checked
+    row by row. A row applies to events dated on or after its effective_from."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise WindowsError(f"{path}: cannot be read as a CSV text file ({error})") from None
+    rows = list(csv.DictReader(text.splitlines()))
+    missing = [c for c in WINDOW_COLUMNS if c not in (rows[0] if rows else {})]
+    if missing:
+        raise WindowsError(
+            f"{path}: line 1: missing column(s) {', '.join(missing)}; the header must be "
+            + ",".join(WINDOW_COLUMNS)
+        )
+    for line, row in enumerate(rows, start=2):
+        try:
+            int(row["eligible_after_days"]), int(row["deadline_days"])
+            dt.date.fromisoformat(row["effective_from"])
+        except (TypeError, ValueError):
+            raise WindowsError(
+                f"{path}: line {line}: eligible_after_days and deadline_days must be whole "
+                "numbers of days and effective_from a date like 2024-10-23"
+            ) from None
+    return rows
+
+
+def load_policy_tables(
+    con: duckdb.DuckDBPyConnection, windows: list[dict[str, str]] | None = None
+) -> None:
+    """(Re)create the temp tables `claim_windows` (the built-in table, or `windows` from
+    `read_windows`), `policy`, `regions` and `countries`."""
     con.execute(
         """CREATE OR REPLACE TEMP TABLE claim_windows (
             region VARCHAR, rule VARCHAR, anchor VARCHAR, eligible_after_days INTEGER,
@@ -34,7 +79,7 @@ def load_policy_tables(con: duckdb.DuckDBPyConnection) -> None:
                 int(r["deadline_days"]),
                 r["effective_from"],
             ]
-            for r in _rows("claim_windows.csv")
+            for r in (windows if windows is not None else _rows("claim_windows.csv"))
         ],
     )
     con.execute(

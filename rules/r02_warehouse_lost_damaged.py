@@ -21,7 +21,8 @@ How it matches:
 What is claimed and how it is valued:
     One finding per FNSKU and status: its units x unit value before an order (catalog cost, else
     the 18-month median net proceeds in the currency of the country the ledger places the loss
-    in, else unknown). Key = FNSKU. Evidence: the loss rows with
+    in, else unknown). Key = FNSKU, or FNSKU/currency when its losses are in more than one
+    marketplace's currency (amounts in two currencies are never added). Evidence: the loss rows with
     their reference ids, the found rows and the reimbursements counted against them.
 
 Window:
@@ -40,7 +41,8 @@ from rules.base import Rule, ids, money, units
 
 def query(ctx: dict) -> str:
     return """
-    SELECT p.fnsku AS key, p.sku, p.fnsku, p.asin, p.date AS anchor_date,
+    SELECT CASE WHEN count(DISTINCT p.currency) OVER (PARTITION BY p.fnsku) > 1
+                THEN p.fnsku || '/' || p.currency ELSE p.fnsku END AS key, p.sku, p.fnsku, p.asin, p.date AS anchor_date,
         p.claimed_units AS quantity, p.claimed_units * v.value AS amount, p.currency,
         coalesce(v.valuation, 'unknown') AS valuation, v.value AS unit_value,
         [p.reference_id] AS refs,

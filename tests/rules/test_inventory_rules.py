@@ -526,3 +526,26 @@ def test_a_loss_without_a_catalog_cost_is_valued_at_the_median_in_its_own_curren
         ("X1", "CAD", Decimal("14.00"), "net_proceeds"),
         ("X2", "USD", Decimal("10.00"), "net_proceeds"),
     }
+
+
+def test_losses_of_one_fnsku_in_two_currencies_are_never_added_together(tmp_path):
+    files = {
+        "ledger": ledger(
+            {"date": ago(20), "qty": -1, "reason": "M", "country": "CA"},
+            {"date": ago(20), "qty": -2, "reason": "M", "ref": "R2"},
+        ),
+        "catalog": catalog({"cost": "8.40"}),
+        "settlement": settlement(
+            order("O3", ago(50), "16.00", commission="1.00", fee="1.00"),
+            settlement_id="2002",
+            currency="CAD",
+        ),
+        "reimbursements": NO_REIMBURSEMENTS,
+    }
+    found = {
+        (f["key"], f["quantity"], f["amount"], f["currency"]) for f in audit(tmp_path, files, "R02")
+    }
+    assert found == {
+        ("X1/CAD", 1, Decimal("14.00"), "CAD"),
+        ("X1/USD", 2, Decimal("16.80"), "USD"),
+    }
