@@ -115,8 +115,8 @@ def findings(con: duckdb.DuckDBPyConnection, rule: str, slug: str, as_of: dt.dat
     rows = con.execute(
         f"""SELECT
             CASE WHEN bucket <> 'claimable' THEN bucket
-                 WHEN arg_min(claim_deadline, anchor_date) - {day} <= {EXPIRING_DAYS}
-                     THEN 'expiring'
+                 WHEN arg_min(claim_deadline, (anchor_date, claim_deadline)) - {day}
+                      <= {EXPIRING_DAYS} THEN 'expiring'
                  ELSE 'open' END AS status,
             key, min(sku) AS sku, min(fnsku) AS fnsku, min(asin) AS asin,
             arg_min(order_id, (anchor_date, order_id)) AS order_id,
@@ -127,8 +127,8 @@ def findings(con: duckdb.DuckDBPyConnection, rule: str, slug: str, as_of: dt.dat
             min(currency) AS currency,
             CASE WHEN bool_or(valuation = 'unknown') THEN 'unknown' ELSE min(valuation) END
                 AS valuation,
-            arg_min(eligible_from, anchor_date) AS eligible_from,
-            arg_min(claim_deadline, anchor_date) AS claim_deadline,
+            arg_min(eligible_from, (anchor_date, eligible_from)) AS eligible_from,
+            arg_min(claim_deadline, (anchor_date, claim_deadline)) AS claim_deadline,
             len(list_distinct(flatten(list(evidence)))) AS evidence_rows,
             min(unit_value) AS unit_value, max(anchor_date) AS last_date,
             list_sort(list_distinct(flatten(list(refs)))) AS refs,

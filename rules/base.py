@@ -32,17 +32,18 @@ class Rule:
         return [" or ".join(group) for group in self.needs if not set(group) & loaded]
 
 
-# The claim of a returned unit lost or damaged (R05, R09), from the rule's `missing` CTE (order_id,
-# fnsku, sku, missing_units, currency, net_per_unit). `paid`: what Amazon reimbursed for that order
-# and FNSKU (any reason, net of reversals; one naming no FNSKU counts for the order's). `valued`:
-# the unit's value after an order. `net`: the claim once a partial reimbursement is netted.
+# The claim of a returned unit lost or damaged (R05, R09), from the rule's `missing` CTE: one row
+# per return (order_id, fnsku, sku, return_day, _file_id, _line, missing_units, currency,
+# net_per_unit). `paid`: what Amazon reimbursed for that order and FNSKU (any reason, net of
+# reversals; one naming no FNSKU counts for the order's). `valued`: the unit's value after an
+# order. `net`: the claim of each return once the reimbursement is netted, oldest return first.
 PAID_FOR_RETURN = """paid AS (
         SELECT b.amazon_order_id AS order_id, m.fnsku, sum(b.net_quantity) AS units,
             sum(b.net_amount) AS amount, list(b.reimbursement_id ORDER BY b.reimbursement_id)
                 AS ids,
             list({'report': 'reimbursements', 'file_id': b._file_id, 'line': b._line})
                 AS evidence
-        FROM reimbursements b JOIN missing m
+        FROM reimbursements b JOIN (SELECT DISTINCT order_id, fnsku FROM missing) m
           ON b.amazon_order_id = m.order_id
          AND (b.fnsku = m.fnsku OR coalesce(b.fnsku, '') = '')
         GROUP BY b.amazon_order_id, m.fnsku
@@ -62,20 +63,34 @@ VALUED_RETURN = """valued AS (
         LEFT JOIN paid p ON p.order_id = m.order_id AND p.fnsku = m.fnsku
     )"""
 
-# A partial reimbursement nets, it does not erase: units it paid come off the claim; one that paid
-# money but no units takes its money off.
-NET_OF_PAID = """net AS (
+# A partial reimbursement nets, it does not erase: units it paid come off the claim (the oldest
+# returns first); one that paid money but no units takes its money off.
+NET_OF_PAID = """before AS (
         SELECT *,
-            CASE WHEN paid_units > 0 THEN missing_units - paid_units ELSE missing_units END
-                AS claim_units,
-            CASE WHEN paid_units > 0 THEN (missing_units - paid_units) * unit_value
-                 ELSE missing_units * unit_value - greatest(paid_amount, 0) END AS claim_amount,
+            coalesce(sum(missing_units) OVER earlier, 0) AS units_before,
+            coalesce(sum(missing_units * unit_value) OVER earlier, 0) AS value_before
+        FROM valued
+        WINDOW earlier AS (PARTITION BY order_id, fnsku ORDER BY return_day, _file_id, _line
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+    ), net AS (
+        SELECT *,
+            CASE WHEN paid_units > 0
+                 THEN missing_units - least(missing_units,
+                                            greatest(paid_units - units_before, 0))
+                 ELSE missing_units END AS claim_units,
+            CASE WHEN paid_units > 0
+                 THEN (missing_units - least(missing_units,
+                                             greatest(paid_units - units_before, 0)))
+                      * unit_value
+                 ELSE missing_units * unit_value
+                      - least(missing_units * unit_value,
+                              greatest(greatest(paid_amount, 0) - value_before, 0)) END
+                AS claim_amount,
             CASE WHEN paid_units > 0 OR paid_amount > 0 THEN
-                ['paid_units=' || paid_units, 'paid=' || CAST(paid_amount AS DECIMAL(18,2)),
-                 'missing_units=' || missing_units]
+                ['paid_units=' || paid_units, 'paid=' || CAST(paid_amount AS DECIMAL(18,2))]
                 || list_transform(paid_ids, lambda i: 'reimbursement=' || i)
             ELSE [] END AS paid_details
-        FROM valued
+        FROM before
     )"""
 RETURN_CLAIM = ", ".join([PAID_FOR_RETURN, VALUED_RETURN, NET_OF_PAID])
 

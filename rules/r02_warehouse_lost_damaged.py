@@ -42,7 +42,8 @@ from rules.base import Rule, ids, money, units
 def query(ctx: dict) -> str:
     return """
     SELECT CASE WHEN count(DISTINCT p.currency) OVER (PARTITION BY p.fnsku) > 1
-                THEN p.fnsku || '/' || p.currency ELSE p.fnsku END AS key, p.sku, p.fnsku, p.asin, p.date AS anchor_date,
+                THEN p.fnsku || '/' || p.currency ELSE p.fnsku END AS key,
+        p.sku, p.fnsku, p.asin, p.date AS anchor_date,
         p.claimed_units AS quantity, p.claimed_units * v.value AS amount, p.currency,
         coalesce(v.valuation, 'unknown') AS valuation, v.value AS unit_value,
         [p.reference_id] AS refs,

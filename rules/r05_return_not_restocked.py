@@ -34,36 +34,43 @@ from rules.base import RETURN_CLAIM, Rule, money, units
 def query(ctx: dict) -> str:
     return """
     WITH received AS (
-        SELECT order_id, fnsku, any_value(sku) AS sku, any_value(asin) AS asin,
-            sum(quantity) AS units, min(CAST(return_date AS DATE)) AS first_day,
-            max(CAST(return_date AS DATE)) AS last_day,
-            list({'report': 'returns', 'file_id': _file_id, 'line': _line}) AS evidence
+        SELECT order_id, fnsku, sku, asin, quantity AS units,
+            CAST(return_date AS DATE) AS return_day, _file_id, _line,
+            [{'report': 'returns', 'file_id': _file_id, 'line': _line}] AS evidence
         FROM returns
         WHERE (status = 'Unit returned to inventory' OR detailed_disposition = 'SELLABLE')
           AND detailed_disposition NOT IN ('DAMAGED', 'CARRIER_DAMAGED')
-        GROUP BY order_id, fnsku
     ), restocked AS (
+        -- the ledger's restocks of the order and FNSKU, from a week before its first return (the
+        -- two reports date the same return differently) to 30 days after its last
         SELECT r.order_id, r.fnsku, sum(l.quantity) AS units,
             list({'report': 'ledger', 'file_id': l._file_id, 'line': l._line}) AS evidence
-        FROM received r JOIN ledger l
+        FROM (SELECT order_id, fnsku, min(return_day) AS first_day, max(return_day) AS last_day
+              FROM received GROUP BY order_id, fnsku) r
+        JOIN ledger l
           ON l.event_type = 'CustomerReturns' AND l.reference_id = r.order_id
          AND l.fnsku = r.fnsku AND l.quantity > 0
          AND l.date BETWEEN
              r.first_day - CAST(policy_value('return_match_days_before', NULL) AS INTEGER)
              AND r.last_day + CAST(policy_value('return_match_days', NULL) AS INTEGER)
         GROUP BY r.order_id, r.fnsku
+    ), allotted AS (
+        -- restocked units settle the oldest returns first
+        SELECT r.*, k.evidence AS restocked,
+            r.units - least(r.units, greatest(coalesce(k.units, 0) - coalesce(sum(r.units) OVER (
+                PARTITION BY r.order_id, r.fnsku ORDER BY r.return_day, r._file_id, r._line
+                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0), 0)) AS missing_units
+        FROM received r LEFT JOIN restocked k USING (order_id, fnsku)
     ), missing AS (
-        SELECT r.*, r.units - coalesce(k.units, 0) AS missing_units, k.evidence AS restocked,
-            coalesce(o.currency, h.currency, 'USD') AS currency, o.net_per_unit,
+        SELECT a.*, coalesce(o.currency, h.currency, 'USD') AS currency, o.net_per_unit,
             o.evidence AS order_evidence
-        FROM received r
-        LEFT JOIN restocked k USING (order_id, fnsku)
-        LEFT JOIN order_lines o ON o.order_id = r.order_id AND o.sku = r.sku
-        LEFT JOIN sku_currency h ON h.sku = r.sku
-        WHERE r.units - coalesce(k.units, 0) > 0
+        FROM allotted a
+        LEFT JOIN order_lines o ON o.order_id = a.order_id AND o.sku = a.sku
+        LEFT JOIN sku_currency h ON h.sku = a.sku
+        WHERE a.missing_units > 0
     ), {RETURN_CLAIM}
     SELECT order_id || '/' || fnsku AS key, sku, fnsku, asin, order_id,
-        first_day AS anchor_date, claim_units AS quantity, claim_amount AS amount, currency,
+        return_day AS anchor_date, claim_units AS quantity, claim_amount AS amount, currency,
         valuation, unit_value, [order_id] AS refs, paid_details AS details,
         list_concat(evidence, coalesce(restocked, []), coalesce(order_evidence, []),
                     coalesce(paid_evidence, [])) AS evidence

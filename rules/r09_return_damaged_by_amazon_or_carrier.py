@@ -31,12 +31,10 @@ from rules.base import RETURN_CLAIM, Rule, money, units
 def query(ctx: dict) -> str:
     return """
     WITH damaged AS (
-        SELECT order_id, fnsku, any_value(sku) AS sku, any_value(asin) AS asin,
-            sum(quantity) AS units, min(CAST(return_date AS DATE)) AS first_day,
-            string_agg(DISTINCT detailed_disposition, ', ') AS grade,
-            list({'report': 'returns', 'file_id': _file_id, 'line': _line}) AS evidence
+        SELECT order_id, fnsku, sku, asin, quantity AS units,
+            CAST(return_date AS DATE) AS return_day, detailed_disposition AS grade, _file_id,
+            _line, [{'report': 'returns', 'file_id': _file_id, 'line': _line}] AS evidence
         FROM returns WHERE detailed_disposition IN ('DAMAGED', 'CARRIER_DAMAGED')
-        GROUP BY order_id, fnsku
     ), missing AS (
         SELECT d.*, d.units AS missing_units, coalesce(o.currency, h.currency, 'USD') AS currency,
             o.net_per_unit, o.evidence AS order_evidence
@@ -45,7 +43,7 @@ def query(ctx: dict) -> str:
         LEFT JOIN sku_currency h ON h.sku = d.sku
     ), {RETURN_CLAIM}
     SELECT order_id || '/' || fnsku AS key, sku, fnsku, asin, order_id,
-        first_day AS anchor_date, claim_units AS quantity, claim_amount AS amount, currency,
+        return_day AS anchor_date, claim_units AS quantity, claim_amount AS amount, currency,
         valuation, unit_value, [order_id, grade] AS refs, paid_details AS details,
         list_concat(evidence, coalesce(order_evidence, []), coalesce(paid_evidence, []))
             AS evidence

@@ -52,12 +52,16 @@ def order_lines_and_refunds(con: duckdb.DuckDBPyConnection, facts: Facts) -> Non
         f"sum(amount) FILTER (WHERE {where}) AS {name}"
         for name, where in SETTLEMENT_AMOUNTS.items()
     )
+    principal = SETTLEMENT_AMOUNTS["principal"]
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE postings AS
         WITH settled AS (
             SELECT transaction_type AS kind, 'settlement' AS source, order_id, sku,
                 any_value(currency) AS currency, min(posted_on) AS posted_on,
-                max(quantity_purchased) AS quantity, {sums}, sum(amount) AS total,
+                -- the units are on the Principal line (some files repeat them on every line)
+                coalesce(sum(quantity_purchased) FILTER (WHERE {principal}),
+                         max(quantity_purchased)) AS quantity,
+                {sums}, sum(amount) AS total,
                 min(_file_id) AS _file_id, min(_line) AS _line
             FROM settlement_lines
             WHERE transaction_type IN ('Order', 'Refund') AND order_id IS NOT NULL

@@ -823,3 +823,33 @@ def test_the_restocking_fee_is_claimed_on_the_customer_damaged_units_only(tmp_pa
         ),
     }
     assert brief(audit(tmp_path, files, "R06")) == [("O6", "open", 1, "4.00", deadline(60, 120))]
+
+
+def test_each_return_keeps_its_own_date_and_wait(tmp_path):
+    files = {
+        "settlement": settlement(MUG, order("O5", ago(60), "19.99", commission="3.00", fee="5.77")),
+        "returns": returns({"date": ago(40), "order_id": "O5"}, {"date": ago(5), "order_id": "O5"}),
+        "ledger": ledger({"date": ago(38), "qty": 1, "event": "CustomerReturns", "ref": "O5"}),
+        "reimbursements": NONE_PAID,
+    }
+    # The first return was restocked; the second still has 25 days for the ledger to show it.
+    assert brief(audit(tmp_path, files, "R05")) == [
+        ("O5/X1", "pending", 1, "11.22", deadline(5, 60))
+    ]
+
+
+def test_a_fresh_damaged_return_is_not_lost_with_an_old_one(tmp_path):
+    files = {
+        "settlement": settlement(
+            order("O9", ago(100), "30.00", qty=2, commission="9.00", fee="3.00")
+        ),
+        "returns": returns(
+            {"date": ago(70), "order_id": "O9", "disposition": "DAMAGED"},
+            {"date": ago(10), "order_id": "O9", "disposition": "CARRIER_DAMAGED"},
+        ),
+        "reimbursements": NONE_PAID,
+    }
+    assert brief(audit(tmp_path, files, "R09")) == [
+        ("O9/X1", "expired", 1, "22.50", deadline(70, 60)),
+        ("O9/X1", "open", 1, "22.50", deadline(10, 60)),
+    ]
