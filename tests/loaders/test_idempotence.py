@@ -87,7 +87,7 @@ def loaded_one_at_a_time(tmp_path_factory, files) -> Counter:
 
 
 @settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     events=st.lists(event, max_size=25),
@@ -103,16 +103,16 @@ def loaded_one_at_a_time(tmp_path_factory, files) -> Counter:
     events=[],
     repeated=((2, "X1", -1, "M"), 2),
     ranges=[(2, 4, 0), (0, 2, 1)],
-    order=random.Random(0),
-).via("a download made during day 2 holds one of its two identical rows")
+    order=random.Random(1),
+).via("a download made during day 2, loaded first, holds one of its two identical rows")
 def test_overlapping_ledger_downloads_merge_to_each_day_once(
     tmp_path_factory, events, repeated, ranges, order
 ):
     """Each file is a download of days `first..last`; one made during its last day lacks that
     day's last `unfinished` rows. One event always happens 2 or 3 times on its day, and the first
-    download is complete and covers that day. The union keeps each row as often as any one file
-    has it, whichever order the files come in."""
-    (same, copies) = repeated
+    download is complete and covers that day. Loaded one at a time in a random order, the union
+    keeps each row as often as any one file has it."""
+    same, copies = repeated
     first, last, _ = ranges[0]
     ranges = [(min(first, same[0]), max(last, same[0]), 0), *ranges[1:]]
     events = sorted([*events, *[same] * copies])
@@ -129,7 +129,6 @@ def test_overlapping_ledger_downloads_merge_to_each_day_once(
     files = sorted(folder.iterdir())
     order.shuffle(files)
     assert loaded_one_at_a_time(tmp_path_factory, files) == expected
-    assert loaded_one_at_a_time(tmp_path_factory, files[::-1]) == expected
 
 
 def test_same_file_twice_changes_nothing(db, tmp_path):
