@@ -5,12 +5,14 @@ as often as in any one file)."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 import shutil
 from collections import Counter
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from auditor.reports import REPORTS
 from auditor.samples.writers import LEDGER_HEADER, ledger_date, ledger_datetime, write_flat
 from auditor.store import connect
 from tests.conftest import INPUTS, load, value
@@ -55,56 +57,79 @@ event = st.tuples(
 )
 
 
+def row_content(day, fnsku, qty, reason):
+    date = DAY0 + dt.timedelta(days=day)
+    return (
+        date,
+        fnsku,
+        "Adjustments",
+        f"R{day}",
+        qty,
+        reason,
+        "SELLABLE",
+        dt.datetime.combine(date, dt.time()),
+    )
+
+
+def loaded_one_at_a_time(tmp_path_factory, files) -> Counter:
+    con = connect(tmp_path_factory.mktemp("db") / "seller.duckdb")
+    try:
+        for path in files:
+            target = tmp_path_factory.mktemp("one")
+            shutil.copy(path, target / path.name)
+            load(con, target)
+        table = ledger_table(con)
+        again = load(con, files[0].parent)  # everything again: nothing new
+        assert sum(r.rows_new for r in again.values()) == 0
+        assert ledger_table(con) == table
+    finally:
+        con.close()
+    return table
+
+
 @settings(
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     events=st.lists(event, max_size=25),
-    ranges=st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)), min_size=1, max_size=4),
+    repeated=st.tuples(event, st.integers(2, 3)),
+    ranges=st.lists(
+        st.tuples(st.integers(0, 6), st.integers(0, 6), st.integers(0, 2)),
+        min_size=1,
+        max_size=4,
+    ),
     order=st.randoms(use_true_random=False),
 )
+@example(
+    events=[],
+    repeated=((2, "X1", -1, "M"), 2),
+    ranges=[(2, 4, 0), (0, 2, 1)],
+    order=random.Random(1),
+).via("a download made during day 2, loaded first, holds one of its two identical rows")
 def test_overlapping_ledger_downloads_merge_to_each_day_once(
-    tmp_path_factory, events, ranges, order
+    tmp_path_factory, events, repeated, ranges, order
 ):
-    events = sorted(events)
+    """Each file is a download of days `first..last`; one made during its last day lacks that
+    day's last `unfinished` rows. One event always happens 2 or 3 times on its day, and the first
+    download is complete and covers that day. Loaded one at a time in a random order, the union
+    keeps each row as often as any one file has it."""
+    same, copies = repeated
+    first, last, _ = ranges[0]
+    ranges = [(min(first, same[0]), max(last, same[0]), 0), *ranges[1:]]
+    events = sorted([*events, *[same] * copies])
     folder = tmp_path_factory.mktemp("downloads")
-    covered = set()
-    for n, (a, b) in enumerate(ranges):
-        first, last = min(a, b), max(a, b)
-        covered |= set(range(first, last + 1))
-        in_range = [e for e in events if first <= e[0] <= last]
-        write_flat(folder / f"ledger-{n}.txt", LEDGER_HEADER, ledger_rows(in_range), quote_all=True)
     expected = Counter()
-    for day, fnsku, qty, reason in events:
-        if day in covered:
-            date = DAY0 + dt.timedelta(days=day)
-            expected[
-                (
-                    date,
-                    fnsku,
-                    "Adjustments",
-                    f"R{day}",
-                    qty,
-                    reason,
-                    "SELLABLE",
-                    dt.datetime.combine(date, dt.time()),
-                )
-            ] += 1
+    for n, (a, b, unfinished) in enumerate(ranges):
+        first, last = min(a, b), max(a, b)
+        in_range = [e for e in events if first <= e[0] <= last]
+        on_last_day = sum(1 for e in in_range if e[0] == last)
+        in_file = in_range[: len(in_range) - min(unfinished, on_last_day)]
+        write_flat(folder / f"ledger-{n}.txt", LEDGER_HEADER, ledger_rows(in_file), quote_all=True)
+        expected |= Counter(row_content(*e) for e in in_file)
 
     files = sorted(folder.iterdir())
     order.shuffle(files)
-    con = connect(tmp_path_factory.mktemp("db") / "seller.duckdb")
-    try:
-        for path in files:  # one at a time, in a random order
-            target = tmp_path_factory.mktemp("one")
-            shutil.copy(path, target / path.name)
-            load(con, target)
-        assert ledger_table(con) == expected
-        again = load(con, folder)  # everything again: nothing new
-        assert sum(r.rows_new for r in again.values()) == 0
-        assert ledger_table(con) == expected
-    finally:
-        con.close()
+    assert loaded_one_at_a_time(tmp_path_factory, files) == expected
 
 
 def test_same_file_twice_changes_nothing(db, tmp_path):
@@ -145,39 +170,45 @@ def test_file_order_does_not_change_the_tables(tmp_path_factory, order):
     try:
         for name in order:
             folder = tmp_path_factory.mktemp("one")
-            shutil.copy(INPUTS / name, folder / name)
+            shutil.copy2(INPUTS / name, folder / name)
             load(con, folder)
         snapshot = tables(con)
     finally:
         con.close()
     reference = _reference_snapshot(tmp_path_factory)
+    assert all(reference.values())
     assert snapshot == reference
 
 
-TABLES = (
-    "raw_ledger",
-    "raw_returns",
-    "raw_reimbursements",
-    "raw_settlement",
-    "raw_transactions",
-    "raw_catalog",
-    "raw_fee_preview",
+RAW_TABLES = tuple(report.table for report in REPORTS)
+VIEWS = (
+    "ledger",
+    "adjustments",
+    "returns",
+    "reimbursement_events",
+    "reimbursements",
+    "settlement_lines",
+    "transactions",
+    "orders",
+    "removals",
+    "inbound_items",
+    "fee_preview",
+    "fee_preview_latest",
+    "catalog",
 )
+LOAD_ORDER_COLUMNS = ("_file_id", "_key", "_occurrence")
 
 
 def tables(con) -> dict[str, list[str]]:
-    """Every row of the raw tables, without what depends on load order (file ids)."""
-    return {
-        table: sorted(
-            map(
-                repr,
-                con.execute(
-                    f"SELECT * EXCLUDE (_file_id, _key, _occurrence) FROM {table}"
-                ).fetchall(),
-            )
-        )
-        for table in TABLES
-    }
+    """Every row of the raw tables and of the canonical views, without what depends on load
+    order (file ids)."""
+    snapshot = {}
+    for name in RAW_TABLES + VIEWS:
+        columns = [row[0] for row in con.execute(f"DESCRIBE {name}").fetchall()]
+        dropped = ", ".join(c for c in LOAD_ORDER_COLUMNS if c in columns)
+        select = f"SELECT * EXCLUDE ({dropped})" if dropped else "SELECT *"
+        snapshot[name] = sorted(map(repr, con.execute(f"{select} FROM {name}").fetchall()))
+    return snapshot
 
 
 _REFERENCE: dict = {}
@@ -189,7 +220,7 @@ def _reference_snapshot(tmp_path_factory):
         folder = tmp_path_factory.mktemp("all")
         for path in INPUTS.iterdir():
             if path.is_file() and path.name != "expected.json":
-                shutil.copy(path, folder / path.name)
+                shutil.copy2(path, folder / path.name)
         load(con, folder)
         _REFERENCE.update(tables(con))
         con.close()
