@@ -46,6 +46,13 @@ def inbound_status(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
                 upper(i.shipment_status) = 'CLOSED' AND c.closed_on IS NOT NULL AS closed,
                 i._file_id, i._line
             FROM inbound_items i JOIN shipment_closed c USING (shipment_id)
+        ), arrived AS (
+            -- what the ledger shows received: an export counting fewer has the difference in
+            -- its shortage already (R04's), so a later deduction of it is not R08's again
+            SELECT reference_id AS shipment_id, fnsku, sum(quantity) AS units FROM ledger
+            WHERE event_type = 'Receipts' AND quantity > 0
+              AND reference_id IN (SELECT shipment_id FROM inbound_items)
+            GROUP BY ALL
         ), paid AS (
             SELECT amazon_order_id AS shipment_id, fnsku, sum(net_quantity) AS units,
                 list({'report': 'reimbursements', 'file_id': _file_id, 'line': _line})
@@ -60,9 +67,13 @@ def inbound_status(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
             FROM paid WHERE coalesce(shipment_id, '') = '' GROUP BY fnsku
         ), named AS (
             SELECT i.*, coalesce(p.units, 0) AS reimbursed_named, p.evidence, p.ids,
-                greatest(i.shortage - coalesce(p.units, 0), 0) AS open_after_named
-            FROM items i LEFT JOIN paid p
-                ON p.shipment_id = i.shipment_id AND p.fnsku = i.fnsku
+                greatest(i.shortage - coalesce(p.units, 0), 0) AS open_after_named,
+                least(i.shortage, greatest(coalesce(a.units, 0)
+                                           - coalesce(i.quantity_received, 0), 0))
+                    AS short_in_export
+            FROM items i
+            LEFT JOIN paid p ON p.shipment_id = i.shipment_id AND p.fnsku = i.fnsku
+            LEFT JOIN arrived a ON a.shipment_id = i.shipment_id AND a.fnsku = i.fnsku
         ), oldest_first AS (
             SELECT n.*, coalesce(l.units, 0) AS loose_units, l.evidence AS loose_evidence,
                 l.ids AS loose_ids,

@@ -7,7 +7,10 @@ the shipment, dated after it closed). A deduction is R08's, a loss R02's; a row 
 R08's.
 
 A deduction is first offset by what is its shipment's alone: later positive Receipts of the same
-shipment and FNSKU, and inbound reimbursements for the shipment left over after its shortage.
+shipment and FNSKU, inbound reimbursements for the shipment left over after its shortage, and
+units the ledger shows received that the inbound export does not count (its shortage, R04's
+claim, already holds them). Adjustments for a reason that is not Amazon's fault (7, H, K, U) are
+never deductions.
 What is left, and the losses, are then offset once by the FNSKU's found units (F, positive) and its
 Lost_Warehouse/Damaged_Warehouse reimbursements (net of reversals). The unresolved units are given
 to the events newest first.
@@ -18,6 +21,9 @@ from __future__ import annotations
 import duckdb
 
 LOST = ("M", "5")
+# Not Amazon's fault (expired, customer damaged, defective, distributor damaged): never a deduction
+# to claim, whatever shipment it names.
+NOT_AMAZONS_FAULT = ("7", "H", "K", "U")
 DAMAGED = ("E", "Q", "6")
 FOUND = ("F",)
 WAREHOUSE_REASONS = ("lost_warehouse", "damaged_warehouse")
@@ -52,15 +58,17 @@ def loss_pool(con: duckdb.DuckDBPyConnection) -> None:
         f"""CREATE OR REPLACE TEMP TABLE loss_pool AS
         WITH deductions AS (
             SELECT e.*, -e.quantity AS units, 'R08' AS owner, s.shipment_id,
-                s.reimbursed_left_over, s.evidence AS inbound_paid_evidence,
+                s.reimbursed_left_over, s.short_in_export, s.evidence AS inbound_paid_evidence,
                 s.ids AS inbound_paid_ids, s.sku AS inbound_sku
             FROM loss_events e
             JOIN inbound_status s ON s.shipment_id = e.reference_id AND s.fnsku = e.fnsku
             WHERE e.report = 'ledger' AND s.closed AND e.date > s.closed_on AND e.quantity < 0
               AND e.event_type IN ('Receipts', 'Adjustments')
+              AND coalesce(e.reason, '') NOT IN ({_codes(NOT_AMAZONS_FAULT)})
         ), losses AS (
             SELECT e.*, -e.quantity AS units, 'R02' AS owner,
                 CAST(NULL AS VARCHAR) AS shipment_id, 0 AS reimbursed_left_over,
+                0 AS short_in_export,
                 NULL AS inbound_paid_evidence, NULL AS inbound_paid_ids,
                 CAST(NULL AS VARCHAR) AS inbound_sku
             FROM loss_events e
@@ -78,7 +86,8 @@ def loss_pool(con: duckdb.DuckDBPyConnection) -> None:
         ), shipment_left AS (
             SELECT d.*, r.evidence AS restored_evidence,
                 sum(d.units) OVER (PARTITION BY d.shipment_id, d.fnsku)
-                    - coalesce(r.units, 0) - d.reimbursed_left_over AS unresolved,
+                    - coalesce(r.units, 0) - d.reimbursed_left_over - d.short_in_export
+                    AS unresolved,
                 coalesce(sum(d.units) OVER (
                     PARTITION BY d.shipment_id, d.fnsku
                     ORDER BY d.date DESC, d._file_id DESC, d._line DESC

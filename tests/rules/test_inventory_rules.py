@@ -394,7 +394,10 @@ def test_a_deduction_after_the_fnskus_last_receipt_but_before_the_shipment_close
     tmp_path,
 ):
     files = {
-        "inbound": TWO_LINES,
+        "inbound": inbound(
+            {"shipment": "FBA1", "fnsku": "X1", "sku": "SKU1", "shipped": 10, "received": 10},
+            {"shipment": "FBA1", "fnsku": "X2", "sku": "SKU2", "shipped": 5, "received": 1},
+        ),
         "catalog": TWO_COSTS,
         "reimbursements": NO_REIMBURSEMENTS,
         "ledger": ledger(
@@ -549,3 +552,31 @@ def test_losses_of_one_fnsku_in_two_currencies_are_never_added_together(tmp_path
         ("X1/CAD", 1, Decimal("14.00"), "CAD"),
         ("X1/USD", 2, Decimal("16.80"), "USD"),
     }
+
+
+def test_a_deduction_the_inbound_export_already_counts_short_is_claimed_once(tmp_path):
+    files = {
+        # 30 arrived by the ledger; after closing, 2 were taken back and the export says 28.
+        "inbound": inbound({"shipment": "FBA1", "shipped": 30, "received": 28, "closed": ago(40)}),
+        "catalog": COST,
+        "reimbursements": NO_REIMBURSEMENTS,
+        "ledger": ledger(
+            {"date": ago(41), "qty": 30, "event": "Receipts", "ref": "FBA1"},
+            {"date": ago(25), "qty": -2, "event": "Receipts", "ref": "FBA1"},
+        ),
+    }
+    result = audit_all(tmp_path, files)
+    by_rule = {r: brief([f for f in result.findings if f["rule"] == r]) for r in ("R04", "R08")}
+    assert by_rule == {"R04": [("FBA1/X1", "open", 2, "16.80", deadline(40))], "R08": []}
+
+
+def test_near_miss_a_customer_damaged_adjustment_naming_the_shipment_is_no_deduction(tmp_path):
+    files = {
+        "inbound": shipment(),
+        "catalog": COST,
+        "reimbursements": NO_REIMBURSEMENTS,
+        "ledger": ledger(
+            {"date": ago(25), "qty": -1, "event": "Adjustments", "ref": "FBA1", "reason": "H"}
+        ),
+    }
+    assert brief(audit(tmp_path, files, "R08")) == []
