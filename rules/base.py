@@ -123,5 +123,33 @@ def details(finding: dict) -> dict[str, list[str]]:
     return out
 
 
+def request(f: dict) -> str:
+    """The closing words of a summary: what we request, or why there is no amount yet."""
+    if f["amount"] is None:
+        return (
+            "the amount is still to be valued: this SKU needs a unit cost in the catalog "
+            "(fba-audit values units lost before an order at the cost to make or buy them)"
+        )
+    return f"we request {money(f['amount'], f['currency'])}"
+
+
+def reimbursed_part(f: dict) -> str:
+    """`, of which Amazon reimbursed …` for a finding netted against a partial reimbursement."""
+    facts = details(f)
+    paid_units = int((facts.get("paid_units") or ["0"])[0])
+    paid = Decimal((facts.get("paid") or ["0"])[0])
+    if paid_units <= 0 and paid <= 0:
+        return ""
+    what = units(paid_units) if paid_units > 0 else money(paid, f["currency"])
+    return (
+        f"; Amazon has reimbursed {what} of this order's (reimbursement "
+        f"{ids(facts.get('reimbursement'))}), which leaves"
+    )
+
+
+def were(n) -> str:
+    return "was" if n == 1 else "were"
+
+
 def units(n) -> str:
     return f"{n} unit" + ("" if n == 1 else "s")

@@ -30,7 +30,7 @@ Example:
     with or without the shipment id on the reimbursement.
 """
 
-from rules.base import Rule, money, units
+from rules.base import Rule, request, units
 
 
 def query(ctx: dict) -> str:
@@ -53,8 +53,8 @@ def query(ctx: dict) -> str:
 def summarize(f: dict) -> str:
     return (
         f"Shipment {f['shipment_id']} closed on {f['event_date']} with {units(f['quantity'])} "
-        f"of FNSKU {f['fnsku']} (SKU {f['sku']}) shipped but never received or reimbursed; we "
-        f"request {money(f['amount'], f['currency'])}."
+        f"of FNSKU {f['fnsku']} (SKU {f['sku']}) shipped but never received or reimbursed; "
+        f"{request(f)}."
     )
 
 

@@ -28,7 +28,7 @@ Example:
     Passes: a return the ledger restocked 18 days later.
 """
 
-from rules.base import RETURN_CLAIM, Rule, money, units
+from rules.base import RETURN_CLAIM, Rule, reimbursed_part, request, units, were
 
 
 def query(ctx: dict) -> str:
@@ -81,9 +81,10 @@ def query(ctx: dict) -> str:
 def summarize(f: dict) -> str:
     return (
         f"Order {f['order_id']}: {units(f['quantity'])} of FNSKU {f['fnsku']} (SKU {f['sku']}) "
-        f"returned on {f['event_date']} and shown as returned to inventory never reached our "
-        f"inventory in the ledger and were not reimbursed; we request "
-        f"{money(f['amount'], f['currency'])}."
+        f"returned on {f['event_date']} and shown as returned to inventory "
+        f"{'has' if f['quantity'] == 1 else 'have'} not reached our inventory in the ledger"
+        f"{reimbursed_part(f) or ' and ' + were(f['quantity']) + ' not reimbursed'}; "
+        f"{request(f)}."
     )
 
 

@@ -32,7 +32,7 @@ Example:
     naming the shipment that Amazon reimbursed under Lost_Warehouse.
 """
 
-from rules.base import Rule, money, units
+from rules.base import Rule, request, units
 
 
 def query(ctx: dict) -> str:
@@ -57,8 +57,7 @@ def summarize(f: dict) -> str:
     return (
         f"After shipment {f['shipment_id']} closed, {units(f['quantity'])} of FNSKU "
         f"{f['fnsku']} (SKU {f['sku']}) already received were deducted from our inventory "
-        f"({f['event_date']}) and never restored or reimbursed; we request "
-        f"{money(f['amount'], f['currency'])}."
+        f"({f['event_date']}) and never restored or reimbursed; {request(f)}."
     )
 
 

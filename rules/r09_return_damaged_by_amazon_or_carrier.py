@@ -25,7 +25,7 @@ Example:
     Passes: a dog bed graded DAMAGED and reimbursed; a return graded CUSTOMER_DAMAGED.
 """
 
-from rules.base import RETURN_CLAIM, Rule, money, units
+from rules.base import RETURN_CLAIM, Rule, reimbursed_part, request, units, were
 
 
 def query(ctx: dict) -> str:
@@ -56,8 +56,8 @@ def summarize(f: dict) -> str:
     who = "by the carrier" if grade == "CARRIER_DAMAGED" else "in Amazon's care"
     return (
         f"Order {f['order_id']}: {units(f['quantity'])} of FNSKU {f['fnsku']} (SKU {f['sku']}) "
-        f"returned on {f['event_date']} was graded {grade}, damaged {who}, and has not been "
-        f"reimbursed; we request {money(f['amount'], f['currency'])}."
+        f"returned on {f['event_date']} {were(f['quantity'])} graded {grade}, damaged {who}"
+        f"{reimbursed_part(f) or ', and not reimbursed'}; {request(f)}."
     )
 
 
