@@ -71,8 +71,12 @@ def record_run(con: duckdb.DuckDBPyConnection, as_of: dt.date, findings: list[di
         ).fetchall():
             before[row[0]] = row
     rows = []
+    claimable = {(f["rule"], f["key"]) for f in findings if f["bucket"] == "claimable"}
     for f in findings:
         f["finding_id"] = finding_id(f["rule"], f["key"], f["bucket"])
+        if f["bucket"] == "pending" and (f["rule"], f["key"]) in claimable:
+            # part of the claim can be filed now, part later (R03): the later part's own id
+            f["finding_id"] += "-p"
         f["change"] = _change(f, before, previous is None)
         rows.append(
             [

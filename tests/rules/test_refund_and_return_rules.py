@@ -853,3 +853,19 @@ def test_a_fresh_damaged_return_is_not_lost_with_an_old_one(tmp_path):
         ("O9/X1", "expired", 1, "22.50", deadline(70, 60)),
         ("O9/X1", "open", 1, "22.50", deadline(10, 60)),
     ]
+
+
+def test_a_part_claimable_now_and_a_part_pending_have_ids_of_their_own(tmp_path):
+    files = {
+        # 24.99 x 2 paid, 59.98 refunded 30 days ago, 1 returned: (a) now, (b) after 60 days.
+        "settlement": settlement(BLOCKS, refund("O1", ago(30), "59.98")),
+        "returns": returns({"date": ago(32), "order_id": "O1"}),
+        "reimbursements": NONE_PAID,
+    }
+    found = audit(tmp_path, files, "R03")
+    assert brief(found) == [
+        ("O1", "open", None, "10.00", deadline(30, 120)),
+        ("O1", "pending", 1, "24.99", deadline(30, 120)),
+    ]
+    ids = {f["status"]: f["finding_id"] for f in found}
+    assert ids["pending"] == ids["open"] + "-p"
