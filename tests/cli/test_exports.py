@@ -59,3 +59,5 @@ def test_json_and_parquet_rows_equal_the_csv_rows_column_for_column(tmp_path):
     assert {r["status"] for r in from_csv} == {"open", "expiring", "expired", "pending"}
     assert from_json == from_csv
     assert from_parquet == from_csv
+    schema = pl.read_parquet_schema(tmp_path / "findings.parquet")
+    assert (schema["claim_deadline"], schema["amount"]) == (pl.Date, pl.Decimal(18, 2))
