@@ -4,10 +4,12 @@ settled automatically when Amazon's reimbursement arrives."""
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from pathlib import Path
 
 import duckdb
 from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 
 from auditor.store import has_table
 
@@ -68,8 +70,11 @@ def import_workbook(con, path: Path) -> int:
     claims it recorded."""
     try:
         sheet = load_workbook(path, read_only=True)["Claims"]
-    except (OSError, KeyError, ValueError) as error:
-        raise ClaimError(f"{path}: not a claims workbook with a Claims sheet ({error})") from None
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, InvalidFileException):
+        raise ClaimError(
+            f"{path}: not a claims workbook with a Claims sheet; pass the claims.xlsx that "
+            "fba-audit run wrote"
+        ) from None
     rows = sheet.iter_rows(values_only=True)
     header = [str(h or "") for h in next(rows, [])]
     try:
@@ -83,6 +88,8 @@ def import_workbook(con, path: Path) -> int:
         ) from None
     count = 0
     for line, row in enumerate(rows, start=2):
+        # a row's empty trailing cells are not read back
+        row = tuple(row) + (None,) * (len(header) - len(row))
         fid, case_id, filed, outcome = (row[at[n]] for n in at)
         if not fid or not (case_id or filed or outcome):
             continue

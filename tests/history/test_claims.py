@@ -106,3 +106,21 @@ def test_filed_claims_are_paid_followed_up_and_counted(tmp_path):
     r04 = next(line for line in history.output.splitlines() if line.startswith("│ R04"))
     assert [c.strip() for c in r04.split("│")[2:5]] == ["23.70", "23.70", "100.0%"]
     assert "recovered to date: 23.70" in history.output
+
+
+def test_an_unedited_workbook_imports_nothing_and_a_file_that_is_not_one_is_one_line(tmp_path):
+    reports, db, out = tmp_path / "reports", tmp_path / "s.duckdb", tmp_path / "out"
+    shutil.copytree(SAMPLES, reports)
+    assert cli("run", reports, "--as-of", "2026-01-15", "--db", db, "--out", out).exit_code == 0
+    result = CliRunner().invoke(
+        main, ["claims", "import", str(out / "claims.xlsx"), "--db", str(db)]
+    )
+    assert result.exit_code == 0, result.output
+    for name, content in (("notes.txt", b"hello"), ("empty.xlsx", b""), ("text.xlsx", b"a,b\n")):
+        (tmp_path / name).write_bytes(content)
+        result = CliRunner().invoke(
+            main, ["claims", "import", str(tmp_path / name), "--db", str(db)]
+        )
+        assert result.exit_code == 1, result.output
+        assert "not a claims workbook with a Claims sheet" in result.output
+        assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
