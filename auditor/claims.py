@@ -117,6 +117,21 @@ def import_workbook(con, path: Path) -> int:
     return count
 
 
+def keep_typed(con, path: Path) -> int:
+    """Before a claims workbook is written over, record what the seller typed in it (case ids,
+    dates filed, outcomes), so the new one is filled in from the database and nothing typed is
+    lost. Refuses, with what to do, when the file there cannot be read as this database's."""
+    if not Path(path).exists():
+        return 0
+    try:
+        return import_workbook(con, Path(path))
+    except ClaimError as error:
+        raise ClaimError(
+            f"{error}. {path} would be written over, losing what was typed in it: move it "
+            "away, or write the workbook elsewhere with --out"
+        ) from None
+
+
 def settle(con, as_of: dt.date) -> None:
     """A filed claim whose reimbursement arrived is paid: matched by the reimbursement's case
     id, or by the finding having been resolved with linked reimbursements."""

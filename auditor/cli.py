@@ -16,7 +16,7 @@ from rich.table import Table
 
 from auditor import history, stages
 from auditor.audit import Audit, run_audit
-from auditor.claims import ClaimError, follow_ups
+from auditor.claims import ClaimError, follow_ups, keep_typed
 from auditor.claims import import_workbook as import_claims
 from auditor.claims import mark as mark_claim
 from auditor.findings import CLAIMABLE, WRITERS, write_csv, write_evidence
@@ -222,6 +222,15 @@ def _windows(ctx, param, value):
         raise click.BadParameter(str(error)) from None
 
 
+def _keep_typed(con, workbook: Path) -> None:
+    try:
+        kept = keep_typed(con, workbook)
+    except ClaimError as error:
+        raise click.ClickException(str(error)) from None
+    if kept:
+        click.echo(f"recorded {kept} claims typed in {workbook} before writing it again")
+
+
 @main.command(name="run")
 @reports_argument
 @click.option(
@@ -280,6 +289,7 @@ def run_command(
     """
     con = open_db(db_path)
     try:
+        _keep_typed(con, out_dir / "claims.xlsx")
         begin_run(con, "run")
         with stages.stage("ingest"):
             results = load_into(con, reports_dir, encoding)
@@ -379,6 +389,7 @@ def workbook_command(db_path: Path, out_path: Path) -> None:
         raise click.ClickException(f"{db_path}: no such database; run fba-audit run first")
     con = open_db(db_path)
     try:
+        _keep_typed(con, out_path)
         write_workbook(con, out_path, database=db_path.name)
     except NoRun as error:
         raise click.ClickException(f"{db_path}: {error}") from None

@@ -124,3 +124,58 @@ def test_an_unedited_workbook_imports_nothing_and_a_file_that_is_not_one_is_one_
         assert result.exit_code == 1, result.output
         assert "not a claims workbook with a Claims sheet" in result.output
         assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_what_the_seller_typed_survives_the_next_run(tmp_path):
+    reports, db, out = tmp_path / "reports", tmp_path / "s.duckdb", tmp_path / "out"
+    shutil.copytree(SAMPLES, reports)
+    run = ("run", reports, "--as-of", "2026-01-15", "--db", db, "--out", out)
+    assert cli(*run).exit_code == 0
+    book = load_workbook(out / "claims.xlsx")
+    sheet = book["Claims"]
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value)
+    fid = sheet.cell(row, 1).value
+    sheet.cell(row, header.index("Case id") + 1, "17712345678")
+    sheet.cell(row, header.index("Outcome") + 1, "denied")
+    book.save(out / "claims.xlsx")
+
+    again = cli(*run)
+    assert again.exit_code == 0, again.output
+    assert f"recorded 1 claims typed in {out / 'claims.xlsx'}" in again.output
+    sheet = load_workbook(out / "claims.xlsx")["Claims"]
+    header = [c.value for c in sheet[1]]
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0]}
+    assert rows[fid][header.index("Case id")] == "17712345678"
+    assert rows[fid][header.index("Outcome")] == "denied"
+
+
+def test_a_workbook_of_another_database_is_not_written_over(tmp_path):
+    reports, out = tmp_path / "reports", tmp_path / "out"
+    shutil.copytree(SAMPLES, reports)
+    first = ("run", reports, "--as-of", "2026-01-15", "--db", tmp_path / "a.duckdb", "--out", out)
+    assert cli(*first).exit_code == 0
+    book = load_workbook(out / "claims.xlsx")
+    sheet = book["Claims"]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(2, 1, "R99-0000000000")
+    sheet.cell(2, header.index("Case id") + 1, "17712345678")
+    book.save(out / "claims.xlsx")
+    before = (out / "claims.xlsx").read_bytes()
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            str(reports),
+            "--as-of",
+            "2026-01-15",
+            "--db",
+            str(tmp_path / "b.duckdb"),
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 1
+    assert "no finding R99-0000000000 in this database" in result.output
+    assert "would be written over, losing what was typed in it" in result.output
+    assert (out / "claims.xlsx").read_bytes() == before
