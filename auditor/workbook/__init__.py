@@ -1,0 +1,57 @@
+"""`claims.xlsx`: the workbook a seller works from, written from the last run kept in the
+database (`last_run`, `last_findings`, `last_evidence`) and the loaded files.
+
+Sheets: Summary (totals, per rule, a chart), Claims (one row per claimable finding, soonest
+deadline first, with case text), one sheet per rule with its evidence rows, Rules, Inputs.
+Written in openpyxl's streaming mode; every text cell is stored as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import duckdb
+from openpyxl import Workbook
+
+from auditor.policy import load_policy_tables
+from auditor.store import has_table
+from auditor.workbook.cells import EVIDENCE_ROWS, MAX_ROWS, NoRun, cell_for
+from auditor.workbook.claims import claims_sheet
+from auditor.workbook.evidence import evidence_sheet
+from auditor.workbook.reference import inputs_sheet, rules_sheet
+from auditor.workbook.summary import summary_sheet
+from rules.registry import RULES
+
+__all__ = ["EVIDENCE_ROWS", "MAX_ROWS", "NoRun", "cell_for", "write_workbook"]
+
+
+def write_workbook(
+    con: duckdb.DuckDBPyConnection, path: Path, database: str = "", max_rows: int = MAX_ROWS
+) -> Path:
+    run = (
+        con.execute("SELECT info FROM last_run").fetchone() if has_table(con, "last_run") else None
+    )
+    if not run:
+        raise NoRun("no audit in this database yet: run fba-audit run first")
+    info = json.loads(run[0])
+    load_policy_tables(con)
+    as_of = dt.date.fromisoformat(info["as_of"])
+    findings = _findings(con)
+    book = Workbook(write_only=True)
+    summary_sheet(book, con, info, as_of, findings, database)
+    claims_sheet(book, con, findings, as_of, max_rows)
+    for rule in RULES:
+        evidence_sheet(book, con, rule, info, max_rows)
+    rules_sheet(book)
+    inputs_sheet(book, con, info)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+def _findings(con) -> list[dict]:
+    cursor = con.execute('SELECT * FROM last_findings ORDER BY claim_deadline, rule, "key", status')
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

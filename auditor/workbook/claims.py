@@ -1,0 +1,110 @@
+"""The Claims sheet: one row per claimable finding with its case text and the columns the seller
+fills in."""
+
+from __future__ import annotations
+
+from auditor.findings import CLAIMABLE
+from auditor.store import has_table
+from auditor.workbook.cells import (
+    CASE_TEXT_EVIDENCE,
+    DATE_FORMAT,
+    EXPIRING_FILL,
+    Sheet,
+    money_format,
+)
+
+CLAIMS_HEADER = [
+    "Finding id",
+    "Change",
+    "Status",
+    "Deadline",
+    "Days left",
+    "Rule",
+    "Key",
+    "SKU",
+    "FNSKU",
+    "Order id",
+    "Shipment id",
+    "Units",
+    "Amount",
+    "Currency",
+    "Valued by",
+    "Case text",
+    "Case id",
+    "Date filed",
+    "Outcome",
+]
+
+
+def claims_sheet(book, con, findings, as_of, max_rows) -> None:
+    """One row per claimable finding: new this month first, then soonest deadline first."""
+    sheet = Sheet(
+        book,
+        "Claims",
+        CLAIMS_HEADER,
+        [17, 10, 10, 12, 9, 6, 30, 16, 13, 21, 15, 7, 12, 9, 12, 100, 14, 12, 16],
+        max_rows,
+    )
+    citations = _citations(con)
+    filed = _filed(con)
+    ready = [f for f in findings if f["status"] in CLAIMABLE]
+    for f in sorted(ready, key=lambda f: (f.get("change") != "new", f["claim_deadline"])):
+        quoted = citations.get((f["rule"], f["key"], f["bucket"]), [])
+        more = f["evidence_rows"] - len(quoted)
+        case = (
+            f["summary"]
+            + " Evidence: "
+            + "; ".join(quoted)
+            + (f"; and {more} more rows on sheet {f['rule']}." if more > 0 else ".")
+        )
+        case_id, filed_on, outcome = filed.get(f.get("finding_id"), (None, None, None))
+        sheet.append(
+            [
+                f.get("finding_id"),
+                f.get("change"),
+                f["status"],
+                f["claim_deadline"],
+                (f["claim_deadline"] - as_of).days,
+                f["rule"],
+                f["key"],
+                f["sku"],
+                f["fnsku"],
+                f["order_id"],
+                f["shipment_id"],
+                f["quantity"],
+                f["amount"],
+                f["currency"],
+                f["valuation"],
+                case,
+                case_id,
+                filed_on,
+                outcome,
+            ],
+            fill=EXPIRING_FILL if f["status"] == "expiring" else None,
+            formats={3: DATE_FORMAT, 12: money_format(f["currency"]), 17: DATE_FORMAT},
+            links={5: f"'{f['rule']}'!A1"},
+        )
+    sheet.close()
+
+
+def _filed(con) -> dict[str, tuple]:
+    """What the seller already recorded per finding: (case id, date filed, outcome)."""
+    if not has_table(con, "claims"):
+        return {}
+    return {
+        fid: (case_id, filed_on, outcome or state)
+        for fid, case_id, filed_on, outcome, state in con.execute(
+            "SELECT finding_id, case_id, filed_on, outcome, state FROM claims"
+        ).fetchall()
+    }
+
+
+def _citations(con) -> dict[tuple, list[str]]:
+    rows = con.execute(
+        f"""SELECT e.rule, e."key", e.bucket,
+            list(e.report || ' report, ' || f.name || ' line ' || e.line
+                 ORDER BY e.report, f.name, e.line)[1:{CASE_TEXT_EVIDENCE}]
+        FROM last_evidence e JOIN files f ON f.file_id = e.file_id
+        GROUP BY ALL"""
+    ).fetchall()
+    return {(r, k, b): quoted for r, k, b, quoted in rows}
