@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import duckdb
@@ -22,6 +23,12 @@ SCHEMA = """CREATE TABLE IF NOT EXISTS claims (
     reimbursement_ids VARCHAR[], updated_at TIMESTAMP)"""
 
 
+# What the Claims sheet's Outcome dropdown offers, and the state each one records.
+OUTCOME_CHOICES = ("filed", "paid", "partly paid", "denied", "withdrawn")
+OUTCOMES = {"paid": ("paid", "partly paid"), "denied": "denied", "withdrawn": "withdrawn"}
+OPTIONAL = ("Amount reimbursed", "Reimbursement id")
+
+
 class ClaimError(Exception):
     pass
 
@@ -37,8 +44,11 @@ def mark(
     case_id: str | None = None,
     filed_on: dt.date | None = None,
     outcome: str | None = None,
+    recovered: Decimal | None = None,
+    reimbursement_ids: list[str] | None = None,
 ) -> None:
-    """Record what the seller did with a finding (filed, denied, withdrawn)."""
+    """Record what the seller did with a finding (filed, denied, withdrawn, paid) and, when
+    they know it, what Amazon paid and under which reimbursement ids."""
     ensure(con)
     known = (
         con.execute(
@@ -55,13 +65,25 @@ def mark(
             "first column"
         )
     con.execute(
-        """INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, now()::TIMESTAMP)
+        """INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)
         ON CONFLICT (finding_id) DO UPDATE SET state = excluded.state,
             case_id = coalesce(excluded.case_id, claims.case_id),
             filed_on = coalesce(excluded.filed_on, claims.filed_on),
             outcome = coalesce(excluded.outcome, claims.outcome),
+            recovered = coalesce(excluded.recovered, claims.recovered),
+            reimbursement_ids = coalesce(excluded.reimbursement_ids, claims.reimbursement_ids),
             updated_at = excluded.updated_at""",
-        [finding_id, known[0], known[1], state, case_id, filed_on, outcome],
+        [
+            finding_id,
+            known[0],
+            known[1],
+            state,
+            case_id,
+            filed_on,
+            outcome,
+            recovered,
+            reimbursement_ids,
+        ],
     )
 
 
@@ -86,15 +108,26 @@ def import_workbook(con, path: Path) -> int:
             f"{path}: the Claims sheet lacks Finding id, Case id, Date filed or "
             "Outcome columns; write it again with fba-audit workbook"
         ) from None
+    optional = {
+        n: header.index(n) for n in ("Amount reimbursed", "Reimbursement id") if n in header
+    }
     count = 0
     for line, row in enumerate(rows, start=2):
         # a row's empty trailing cells are not read back
         row = tuple(row) + (None,) * (len(header) - len(row))
         fid, case_id, filed, outcome = (row[at[n]] for n in at)
-        if not fid or not (case_id or filed or outcome):
+        paid, paid_ids = (row[optional[n]] if n in optional else None for n in OPTIONAL)
+        if not fid or not (case_id or filed or outcome or paid or paid_ids):
             continue
         text = str(outcome or "").strip().lower()
-        state = next((s for s in ("denied", "withdrawn", "paid") if text.startswith(s)), "filed")
+        state = next((s for s, words in OUTCOMES.items() if text.startswith(words)), "filed")
+        try:
+            recovered = None if paid in (None, "") else Decimal(str(paid).replace(",", ""))
+        except InvalidOperation:
+            raise ClaimError(
+                f"{path}: Claims line {line}: amount reimbursed {paid!r} is not an amount; "
+                "write it as a number like 12.50"
+            ) from None
         if isinstance(filed, dt.datetime):
             filed = filed.date()
         elif isinstance(filed, str) and filed.strip():
@@ -112,6 +145,8 @@ def import_workbook(con, path: Path) -> int:
             str(case_id) if case_id else None,
             filed or None,
             str(outcome) if outcome else None,
+            recovered,
+            [i.strip() for i in str(paid_ids).split(",") if i.strip()] if paid_ids else None,
         )
         count += 1
     return count

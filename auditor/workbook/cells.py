@@ -11,7 +11,7 @@ from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
@@ -24,6 +24,7 @@ ITALIC = Font(italic=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 EXPIRING_FILL = PatternFill("solid", fgColor="FCE4D6")
 FINDING_FILL = PatternFill("solid", fgColor="F2F2F2")
+WRAP = Alignment(wrap_text=True, vertical="top")
 LINK = Font(color="0563C1", underline="single")
 DATE_FORMAT = "yyyy-mm-dd"
 CURRENCY_FORMATS = {
@@ -43,6 +44,15 @@ class NoRun(Exception):
 
 def money_format(currency: str | None) -> str:
     return CURRENCY_FORMATS.get(currency or "", f'#,##0.00 "{currency or ""}"')
+
+
+def print_wide(ws) -> None:
+    """Print landscape, as wide as the page, the header row on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
 
 
 class Sheet:
@@ -66,6 +76,7 @@ class Sheet:
         title = self.name if self.part == 1 else f"{self.name} ({self.part})"
         ws = self.book.create_sheet(title)
         ws.freeze_panes = "A2"
+        print_wide(ws)
         for n, width in enumerate(self.widths, start=1):
             ws.column_dimensions[get_column_letter(n)].width = width
         self.ws, self.row = ws, 0
@@ -79,15 +90,16 @@ class Sheet:
         fill=None,
         formats: dict[int, str] | None = None,
         links: dict[int, str] | None = None,
+        wrap: frozenset[int] = frozenset(),
     ) -> None:
         if self.row >= self.max_rows:
             self._close()
             self._open()
         self.row += 1
-        if not (font or fill or formats or links):
+        if not (font or fill or formats or links or wrap):
             self.ws.append([cell_for(self.ws, value) for value in values])
             return
-        self.ws.append(styled_row(self.ws, self.row, values, font, fill, formats, links))
+        self.ws.append(styled_row(self.ws, self.row, values, font, fill, formats, links, wrap))
 
     def _close(self) -> None:
         last = get_column_letter(len(self.header))
@@ -127,9 +139,9 @@ def _styled(ws, value) -> Cell:
 _STYLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _style(ws, font, fill, number_format: str | None) -> StyleArray:
+def _style(ws, font, fill, number_format: str | None, wrap: bool = False) -> StyleArray:
     cache = _STYLES.setdefault(ws.parent, {})
-    key = (id(font), id(fill), number_format)
+    key = (id(font), id(fill), number_format, wrap)
     hit = cache.get(key)
     if hit is None:
         cell = WriteOnlyCell(ws)
@@ -139,6 +151,8 @@ def _style(ws, font, fill, number_format: str | None) -> StyleArray:
             cell.fill = fill
         if number_format:
             cell.number_format = number_format
+        if wrap:
+            cell.alignment = WRAP
         hit = cache[key] = (font, fill, cell._style)
     return StyleArray(hit[2])
 
@@ -151,9 +165,11 @@ def styled_row(
     fill=None,
     formats: dict[int, str] | None = None,
     links: dict[int, str] | None = None,
+    wrap: frozenset[int] = frozenset(),
 ) -> list[Cell]:
     """Cells for sheet row `row`: one font and fill for all, a number format or a link to
-    another sheet per column. Dates without a format are shown as yyyy-mm-dd."""
+    another sheet per column, text wrapped in the `wrap` columns. Dates without a format are
+    shown as yyyy-mm-dd."""
     cells = []
     for n, value in enumerate(values):
         cell = _styled(ws, value)
@@ -163,8 +179,11 @@ def styled_row(
         link = links.get(n) if links else None
         if link:
             cell.hyperlink = Hyperlink(ref=f"{get_column_letter(n + 1)}{row}", location=link)
-        if font or fill or number_format or link:
-            cell._style = _style(ws, LINK if link else font, fill, number_format or _kept(cell))
+        wrapped = n in wrap
+        if font or fill or number_format or link or wrapped:
+            cell._style = _style(
+                ws, LINK if link else font, fill, number_format or _kept(cell), wrapped
+            )
         cells.append(cell)
     return cells
 

@@ -3,6 +3,10 @@ fills in."""
 
 from __future__ import annotations
 
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from auditor.claims import OUTCOME_CHOICES
 from auditor.findings import CLAIMABLE
 from auditor.store import has_table
 from auditor.workbook.cells import (
@@ -29,11 +33,16 @@ CLAIMS_HEADER = [
     "Amount",
     "Currency",
     "Valued by",
-    "Case text",
     "Case id",
     "Date filed",
     "Outcome",
+    "Amount reimbursed",
+    "Reimbursement id",
+    "Case text",
 ]
+FILL_IN = ("Case id", "Date filed", "Outcome", "Amount reimbursed", "Reimbursement id")
+CASE_TEXT = frozenset({CLAIMS_HEADER.index("Case text")})
+TEXT_FORMAT = "@"
 
 
 def claims_sheet(book, con, findings, as_of, max_rows) -> None:
@@ -42,9 +51,10 @@ def claims_sheet(book, con, findings, as_of, max_rows) -> None:
         book,
         "Claims",
         CLAIMS_HEADER,
-        [17, 10, 10, 12, 9, 6, 30, 16, 13, 21, 15, 7, 12, 9, 12, 100, 14, 12, 16],
+        [17, 10, 10, 12, 9, 6, 30, 16, 13, 21, 15, 7, 12, 9, 12, 14, 12, 13, 12, 16, 90],
         max_rows,
     )
+    column = {name: get_column_letter(CLAIMS_HEADER.index(name) + 1) for name in FILL_IN}
     citations = _citations(con)
     filed = _filed(con)
     ready = [f for f in findings if f["status"] in CLAIMABLE]
@@ -57,7 +67,9 @@ def claims_sheet(book, con, findings, as_of, max_rows) -> None:
             + "; ".join(quoted)
             + (f"; and {more} more rows on sheet {f['rule']}." if more > 0 else ".")
         )
-        case_id, filed_on, outcome = filed.get(f.get("finding_id"), (None, None, None))
+        case_id, filed_on, outcome, recovered, paid_ids = filed.get(
+            f.get("finding_id"), (None,) * 5
+        )
         sheet.append(
             [
                 f.get("finding_id"),
@@ -75,15 +87,32 @@ def claims_sheet(book, con, findings, as_of, max_rows) -> None:
                 f["amount"],
                 f["currency"],
                 f["valuation"],
-                case,
                 case_id,
                 filed_on,
                 outcome,
+                recovered,
+                ", ".join(paid_ids) if paid_ids else None,
+                case,
             ],
             fill=EXPIRING_FILL if f["status"] == "expiring" else None,
-            formats={3: DATE_FORMAT, 12: money_format(f["currency"]), 17: DATE_FORMAT},
+            formats={
+                3: DATE_FORMAT,
+                12: money_format(f["currency"]),
+                15: TEXT_FORMAT,
+                16: DATE_FORMAT,
+                18: money_format(f["currency"]),
+                19: TEXT_FORMAT,
+            },
             links={5: f"'{f['rule']}'!A1"},
+            wrap=CASE_TEXT,
         )
+    for part in sheet.sheets:
+        # the outcome is picked from a list; a case id is text (its digits are not a number)
+        choices = DataValidation(
+            type="list", formula1='"' + ",".join(OUTCOME_CHOICES) + '"', allow_blank=True
+        )
+        choices.add(f"{column['Outcome']}2:{column['Outcome']}{max_rows}")
+        part.data_validations.append(choices)
     sheet.close()
 
 
@@ -92,9 +121,10 @@ def _filed(con) -> dict[str, tuple]:
     if not has_table(con, "claims"):
         return {}
     return {
-        fid: (case_id, filed_on, outcome or state)
-        for fid, case_id, filed_on, outcome, state in con.execute(
-            "SELECT finding_id, case_id, filed_on, outcome, state FROM claims"
+        fid: (case_id, filed_on, outcome or state, recovered, paid_ids)
+        for fid, case_id, filed_on, outcome, state, recovered, paid_ids in con.execute(
+            """SELECT finding_id, case_id, filed_on, outcome, state, recovered,
+                reimbursement_ids FROM claims"""
         ).fetchall()
     }
 

@@ -4,6 +4,7 @@ flagged when unpaid after 30 days, and counted in the history."""
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 
 from click.testing import CliRunner
 from openpyxl import load_workbook
@@ -137,7 +138,9 @@ def test_what_the_seller_typed_survives_the_next_run(tmp_path):
     row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value)
     fid = sheet.cell(row, 1).value
     sheet.cell(row, header.index("Case id") + 1, "17712345678")
-    sheet.cell(row, header.index("Outcome") + 1, "denied")
+    sheet.cell(row, header.index("Outcome") + 1, "partly paid")
+    sheet.cell(row, header.index("Amount reimbursed") + 1, 12.5)
+    sheet.cell(row, header.index("Reimbursement id") + 1, "2987654321")
     book.save(out / "claims.xlsx")
 
     again = cli(*run)
@@ -147,7 +150,14 @@ def test_what_the_seller_typed_survives_the_next_run(tmp_path):
     header = [c.value for c in sheet[1]]
     rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0]}
     assert rows[fid][header.index("Case id")] == "17712345678"
-    assert rows[fid][header.index("Outcome")] == "denied"
+    assert rows[fid][header.index("Outcome")] == "partly paid"
+    assert rows[fid][header.index("Amount reimbursed")] == 12.5
+    assert rows[fid][header.index("Reimbursement id")] == "2987654321"
+    con = connect(db, read_only=True)
+    assert con.execute(
+        "SELECT state, recovered, reimbursement_ids FROM claims WHERE finding_id = ?", [fid]
+    ).fetchone() == ("paid", Decimal("12.50"), ["2987654321"])
+    con.close()
 
 
 def test_a_workbook_of_another_database_is_not_written_over(tmp_path):

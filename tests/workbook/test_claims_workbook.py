@@ -51,14 +51,43 @@ def test_totals_agree_with_claims_sheet_and_findings_csv(sample_run):
 def test_claims_are_soonest_deadline_first_with_case_text(sample_run):
     sheet = load_workbook(sample_run / "claims.xlsx")["Claims"]
     header = [c.value for c in sheet[1]]
-    assert header[-3:] == ["Case id", "Date filed", "Outcome"]
+    # what the seller fills in comes before the long case text, which ends the row
+    assert header[-6:] == [
+        "Case id",
+        "Date filed",
+        "Outcome",
+        "Amount reimbursed",
+        "Reimbursement id",
+        "Case text",
+    ]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     deadlines = [r[3] for r in rows]
     assert deadlines == sorted(deadlines)
     assert all(isinstance(d, dt.datetime) for d in deadlines)  # a date, not text
-    case = rows[0][15]
+    case = rows[0][header.index("Case text")]
     assert " Evidence: " in case and " line " in case
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:S")
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:U")
+
+
+def test_claims_sheet_has_the_outcome_list_text_case_ids_wrapped_text_and_prints_wide(
+    sample_run,
+):
+    sheet = load_workbook(sample_run / "claims.xlsx")["Claims"]
+    header = [c.value for c in sheet[1]]
+    [choices] = sheet.data_validations.dataValidation
+    assert choices.type == "list"
+    assert choices.formula1 == '"filed,paid,partly paid,denied,withdrawn"'
+    outcome = sheet.cell(2, header.index("Outcome") + 1).coordinate
+    assert outcome in choices.sqref
+    assert sheet.cell(2, header.index("Case id") + 1).number_format == "@"
+    assert sheet.cell(2, header.index("Case text") + 1).alignment.wrap_text
+    book = load_workbook(sample_run / "claims.xlsx")
+    for name in ("Summary", "Claims", "R02", "Inputs"):
+        ws = book[name]
+        if name != "Summary":
+            assert ws.page_setup.orientation == "landscape", name
+            assert ws.print_title_rows == "$1:$1", name
+            assert ws.sheet_properties.pageSetUpPr.fitToPage, name
 
 
 def test_links_resolve_and_the_chart_exists(sample_run):
