@@ -8,6 +8,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from auditor.claims import OUTCOME_CHOICES
 from auditor.findings import CLAIMABLE
+from auditor.reports import REPORTS_BY_KEY
 from auditor.store import has_table
 from auditor.workbook.cells import (
     CASE_TEXT_EVIDENCE,
@@ -65,7 +66,7 @@ def claims_sheet(book, con, findings, as_of, max_rows) -> None:
             f["summary"]
             + " Evidence: "
             + "; ".join(quoted)
-            + (f"; and {more} more rows on sheet {f['rule']}." if more > 0 else ".")
+            + (f"; and {more} more rows (sheet {f['rule']} of the workbook)." if more > 0 else ".")
         )
         case_id, filed_on, outcome, recovered, paid_ids = filed.get(
             f.get("finding_id"), (None,) * 5
@@ -129,12 +130,58 @@ def _filed(con) -> dict[str, tuple]:
     }
 
 
+# How a case text cites an evidence row: by Amazon's own ids and dates, which Seller Support can
+# look up (a local file name and line number means nothing to them).
+CITE = {
+    "ledger": """concat_ws(' ', 'inventory ledger', strftime(r.date, '%Y-%m-%d'), r.event_type,
+        r.quantity, 'FNSKU ' || r.fnsku, 'reason ' || nullif(r.reason, ''),
+        'Reference ID ' || r.reference_id, 'at ' || r.fulfillment_center)""",
+    "adjustments": """concat_ws(' ', 'inventory adjustment', r.transaction_item_id,
+        strftime(CAST(r.adjusted_date AS DATE), '%Y-%m-%d'), 'FNSKU', r.fnsku, 'reason', r.reason,
+        'quantity', r.quantity)""",
+    "reimbursements": """concat_ws(' ', 'reimbursement', r.reimbursement_id,
+        strftime(CAST(r.approval_date AS DATE), '%Y-%m-%d'), r.reason, 'FNSKU', r.fnsku,
+        r.quantity_reimbursed_total || ' unit(s)', CAST(r.amount_total AS DECIMAL(18,2)),
+        r.currency_unit, 'case ' || nullif(r.case_id, ''),
+        'reversing ' || nullif(r.original_reimbursement_id, ''))""",
+    "returns": """concat_ws(' ', 'customer return', strftime(CAST(r.return_date AS DATE),
+        '%Y-%m-%d'), 'order', r.order_id, 'FNSKU', r.fnsku, r.quantity, 'unit(s)',
+        r.detailed_disposition, 'status ' || r.status,
+        'LPN ' || nullif(r.license_plate_number, ''))""",
+    "settlement": """concat_ws(' ', 'settlement', r.settlement_id, r.transaction_type, 'order',
+        r.order_id, r.amount_type || '/' || r.amount_description,
+        CAST(r.amount AS DECIMAL(18,2)), 'posted ' || strftime(r.posted_date, '%Y-%m-%d'))""",
+    "transactions": """concat_ws(' ', 'transaction', strftime(CAST(r.date_time AS DATE),
+        '%Y-%m-%d'), r.type, 'order ' || r.order_id, 'settlement ' || nullif(r.settlement_id, ''),
+        'total ' || CAST(r.total AS DECIMAL(18,2)))""",
+    "inbound": """concat_ws(' ', 'inbound shipment', r.shipment_id, r.shipment_status, 'FNSKU',
+        r.fnsku, 'shipped', r.quantity_shipped, 'received', r.quantity_received)""",
+    "fee_preview": """concat_ws(' ', 'fee preview of', strftime(r.snapshot_date, '%Y-%m-%d'),
+        'FNSKU ' || r.fnsku, 'ASIN ' || r.asin, 'size tier ' || r.product_size_tier)""",
+    "orders": """concat_ws(' ', 'order', r.amazon_order_id, strftime(CAST(r.purchase_date AS
+        DATE), '%Y-%m-%d'), r.quantity, 'unit(s) of', r.sku, r.order_status)""",
+    "removals": """concat_ws(' ', 'removal order', r.order_id, r.order_type, r.order_status,
+        'FNSKU', r.fnsku)""",
+    "catalog": "concat_ws(' ', 'our catalog: SKU', r.sku, 'unit cost ' || r.unit_cost)",
+}
+
+
 def _citations(con) -> dict[tuple, list[str]]:
+    reports = [r for (r,) in con.execute("SELECT DISTINCT report FROM last_evidence").fetchall()]
+    cited = " UNION ALL ".join(
+        f"""SELECT e.rule, e."key", e.bucket, e.report, e.file_id, e.line,
+                {CITE.get(report, "e.report")} AS cite
+            FROM last_evidence e JOIN {REPORTS_BY_KEY[report].table} r
+              ON r._file_id = e.file_id AND r._line = e.line
+            WHERE e.report = '{report}'"""
+        for report in reports
+        if report in REPORTS_BY_KEY
+    )
+    if not cited:
+        return {}
     rows = con.execute(
-        f"""SELECT e.rule, e."key", e.bucket,
-            list(e.report || ' report, ' || f.name || ' line ' || e.line
-                 ORDER BY e.report, f.name, e.line)[1:{CASE_TEXT_EVIDENCE}]
-        FROM last_evidence e JOIN files f ON f.file_id = e.file_id
-        GROUP BY ALL"""
+        f"""SELECT rule, "key", bucket,
+            list(cite ORDER BY report, file_id, line)[1:{CASE_TEXT_EVIDENCE}]
+        FROM ({cited}) GROUP BY ALL"""
     ).fetchall()
     return {(r, k, b): quoted for r, k, b, quoted in rows}

@@ -15,6 +15,7 @@ from openpyxl import Workbook, load_workbook
 from auditor.cli import main
 from auditor.store import connect
 from auditor.workbook import cell_for, write_workbook
+from tests.conftest import SAMPLES
 from tests.rules.builders import ago, audit, catalog, ledger, reimbursements
 
 RULE_SHEETS = [f"R{n:02d}" for n in range(1, 11)]
@@ -64,8 +65,16 @@ def test_claims_are_soonest_deadline_first_with_case_text(sample_run):
     deadlines = [r[3] for r in rows]
     assert deadlines == sorted(deadlines)
     assert all(isinstance(d, dt.datetime) for d in deadlines)  # a date, not text
-    case = rows[0][header.index("Case text")]
-    assert " Evidence: " in case and " line " in case
+    names = [p.name for p in SAMPLES.rglob("*") if p.is_file()]
+    for row in rows:
+        case = row[header.index("Case text")]
+        assert " Evidence: " in case
+        # cited by Amazon's own ids, never by a file on the seller's machine
+        assert not any(name in case for name in names), case
+        fee_claim = row[header.index("Rule")] in ("R01", "R10")
+        for column in ("SKU",) if fee_claim else ("Order id", "Shipment id", "FNSKU"):
+            value = row[header.index(column)]
+            assert value is None or value in case, (column, case)
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:U")
 
 
