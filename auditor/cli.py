@@ -299,7 +299,7 @@ def run_command(
             for fmt in formats:
                 WRITERS[fmt](audit.findings, out_dir / f"findings.{fmt}")
         with stages.stage("workbook"):
-            write_workbook(con, out_dir / "claims.xlsx", database=db_path.name)
+            write_workbook(con, out_dir / "claims.xlsx")
             write_evidence(con, out_dir / "evidence.csv")
         chasing = follow_ups(con, as_of)
     finally:
@@ -390,7 +390,7 @@ def workbook_command(db_path: Path, out_path: Path) -> None:
     con = open_db(db_path)
     try:
         _keep_typed(con, out_path)
-        write_workbook(con, out_path, database=db_path.name)
+        write_workbook(con, out_path)
     except NoRun as error:
         raise click.ClickException(f"{db_path}: {error}") from None
     finally:

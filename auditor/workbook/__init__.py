@@ -27,9 +27,7 @@ from rules.registry import RULES
 __all__ = ["EVIDENCE_ROWS", "MAX_ROWS", "NoRun", "cell_for", "write_workbook"]
 
 
-def write_workbook(
-    con: duckdb.DuckDBPyConnection, path: Path, database: str = "", max_rows: int = MAX_ROWS
-) -> Path:
+def write_workbook(con: duckdb.DuckDBPyConnection, path: Path, max_rows: int = MAX_ROWS) -> Path:
     run = (
         con.execute("SELECT info FROM last_run").fetchone() if has_table(con, "last_run") else None
     )
@@ -40,7 +38,7 @@ def write_workbook(
     as_of = dt.date.fromisoformat(info["as_of"])
     findings = _findings(con)
     book = Workbook(write_only=True)
-    summary_sheet(book, con, info, as_of, findings, database)
+    summary_sheet(book, con, info, as_of, findings)
     claims_sheet(book, con, findings, as_of, max_rows)
     for rule in RULES:
         evidence_sheet(book, con, rule, info, max_rows)

@@ -19,7 +19,7 @@ from auditor.workbook.cells import (
 from rules.registry import RULES
 
 
-def summary_sheet(book, con, info, as_of, findings, database) -> None:
+def summary_sheet(book, con, info, as_of, findings) -> None:
     ws = book.create_sheet("Summary")
     ws.column_dimensions["A"].width = 58
     for letter in "BCDEFGHIJK":
@@ -43,7 +43,6 @@ def summary_sheet(book, con, info, as_of, findings, database) -> None:
     put.row = 0  # the row `put` wrote last
     put(["Amazon FBA claims", ""], font=Font(bold=True, size=14))
     put(["As of", as_of], formats={1: DATE_FORMAT})
-    put(["Seller database", database])
     put(["Marketplace", ", ".join(markets) or "unknown"])
     for currency in currencies:
         fmt = money_format(currency)
@@ -58,6 +57,19 @@ def summary_sheet(book, con, info, as_of, findings, database) -> None:
         )
         put([f"Total claimable now ({currency})", now], font=BOLD, formats={1: fmt})
         put([f"Expiring within {EXPIRING_DAYS} days ({currency})", soon], formats={1: fmt})
+        for status, label in (
+            ("pending", "Pending: claimable later"),
+            ("expired", "Expired: lost"),
+        ):
+            lost = sum(
+                (
+                    f["amount"] or 0
+                    for f in findings
+                    if f["currency"] == currency and f["status"] == status
+                ),
+                Decimal(0),
+            )
+            put([f"{label} ({currency})", lost], formats={1: fmt})
     put([])
     first_rule_row = put.row + 2
     put(
@@ -117,6 +129,6 @@ def summary_sheet(book, con, info, as_of, findings, database) -> None:
         Reference(ws, min_col=5, min_row=first_rule_row - 1, max_row=last_rule_row),
         titles_from_data=True,
     )
-    chart.set_categories(Reference(ws, min_col=2, min_row=first_rule_row, max_row=last_rule_row))
+    chart.set_categories(Reference(ws, min_col=1, min_row=first_rule_row, max_row=last_rule_row))
     chart.height, chart.width = 9, 22
     ws.add_chart(chart, f"A{put.row + 2}")

@@ -213,3 +213,15 @@ def test_risky_report_text_is_written_as_text(tmp_path, text):
     assert (cells[1].value, cells[2].value) == ("plain", 3)
     with zipfile.ZipFile(tmp_path / "t.xlsx") as z:
         assert b"<f>" not in z.read("xl/worksheets/sheet1.xml")
+
+
+def test_summary_counts_pending_and_lost_money_and_names_the_rules_on_its_chart(sample_run):
+    book = load_workbook(sample_run / "claims.xlsx")
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row}
+    found = findings_csv(sample_run)
+    for status, label in (("pending", "Pending: claimable later"), ("expired", "Expired: lost")):
+        expected = sum(Decimal(f["amount"]) for f in found if f["status"] == status and f["amount"])
+        assert Decimal(str(summary[f"{label} (USD)"])) == expected
+    assert "Seller database" not in summary
+    [chart] = book["Summary"]._charts
+    assert "$A$" in (chart.series[0].cat.strRef or chart.series[0].cat.numRef).f
