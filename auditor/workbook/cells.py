@@ -91,11 +91,15 @@ class Sheet:
         formats: dict[int, str] | None = None,
         links: dict[int, str] | None = None,
         wrap: frozenset[int] = frozenset(),
+        height: float | None = None,
     ) -> None:
         if self.row >= self.max_rows:
             self._close()
             self._open()
         self.row += 1
+        if height:
+            # a streamed sheet cannot grow a row to its wrapped text: give it the height
+            self.ws.row_dimensions[self.row].height = height
         if not (font or fill or formats or links or wrap):
             self.ws.append([cell_for(self.ws, value) for value in values])
             return

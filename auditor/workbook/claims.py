@@ -43,6 +43,9 @@ CLAIMS_HEADER = [
 ]
 FILL_IN = ("Case id", "Date filed", "Outcome", "Amount reimbursed", "Reimbursement id")
 CASE_TEXT = frozenset({CLAIMS_HEADER.index("Case text")})
+CASE_TEXT_WIDTH = 90
+CASE_TEXT_CHARS_PER_LINE = 85  # in a column CASE_TEXT_WIDTH wide
+LINE_HEIGHT = 13  # points
 TEXT_FORMAT = "@"
 
 
@@ -52,7 +55,29 @@ def claims_sheet(book, con, findings, as_of, max_rows) -> None:
         book,
         "Claims",
         CLAIMS_HEADER,
-        [17, 10, 10, 12, 9, 6, 30, 16, 13, 21, 15, 7, 12, 9, 12, 14, 12, 13, 12, 16, 90],
+        [
+            17,
+            10,
+            10,
+            12,
+            9,
+            6,
+            30,
+            16,
+            13,
+            21,
+            15,
+            7,
+            12,
+            9,
+            12,
+            14,
+            12,
+            13,
+            12,
+            16,
+            CASE_TEXT_WIDTH,
+        ],
         max_rows,
     )
     column = {name: get_column_letter(CLAIMS_HEADER.index(name) + 1) for name in FILL_IN}
@@ -106,6 +131,7 @@ def claims_sheet(book, con, findings, as_of, max_rows) -> None:
             },
             links={5: f"'{f['rule']}'!A1"},
             wrap=CASE_TEXT,
+            height=LINE_HEIGHT * max(1, -(-len(case) // CASE_TEXT_CHARS_PER_LINE)),
         )
     for part in sheet.sheets:
         # the outcome is picked from a list; a case id is text (its digits are not a number)

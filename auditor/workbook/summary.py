@@ -14,6 +14,7 @@ from auditor.workbook.cells import (
     DATE_FORMAT,
     HEADER_FILL,
     money_format,
+    print_wide,
     styled_row,
 )
 from rules.registry import RULES
@@ -21,6 +22,7 @@ from rules.registry import RULES
 
 def summary_sheet(book, con, info, as_of, findings) -> None:
     ws = book.create_sheet("Summary")
+    print_wide(ws)
     ws.column_dimensions["A"].width = 58
     for letter in "BCDEFGHIJK":
         ws.column_dimensions[letter].width = 11

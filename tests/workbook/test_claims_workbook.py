@@ -225,3 +225,12 @@ def test_summary_counts_pending_and_lost_money_and_names_the_rules_on_its_chart(
     assert "Seller database" not in summary
     [chart] = book["Summary"]._charts
     assert "$A$" in (chart.series[0].cat.strRef or chart.series[0].cat.numRef).f
+
+
+def test_each_claim_row_is_tall_enough_for_its_wrapped_case_text(sample_run):
+    sheet = load_workbook(sample_run / "claims.xlsx")["Claims"]
+    header = [c.value for c in sheet[1]]
+    for row in range(2, sheet.max_row + 1):
+        case = sheet.cell(row, header.index("Case text") + 1).value
+        lines = -(-len(case) // 85)
+        assert sheet.row_dimensions[row].height >= 13 * lines, row
