@@ -25,6 +25,7 @@ CLAIMS_HEADER = [
     "Deadline",
     "Days left",
     "Rule",
+    "File under",
     "Key",
     "SKU",
     "FNSKU",
@@ -42,7 +43,31 @@ CLAIMS_HEADER = [
     "Case text",
 ]
 FILL_IN = ("Case id", "Date filed", "Outcome", "Amount reimbursed", "Reimbursement id")
-CASE_TEXT = frozenset({CLAIMS_HEADER.index("Case text")})
+AT = {name: n for n, name in enumerate(CLAIMS_HEADER)}
+CASE_TEXT = frozenset({AT["Case text"]})
+NEEDS_COST = "needs a unit cost"
+# Where each claim is filed in Seller Central (Help > Get support > Selling on Amazon > Fulfillment
+# by Amazon), so the sheet can be sorted and filtered by it.
+CASE_TYPES = {
+    "R01": "FBA fee: fulfillment fee",
+    "R02": "Lost or damaged in warehouse",
+    "R03": "Customer return: refund",
+    "R04": "Inbound shipment",
+    "R05": "Customer return: not returned to inventory",
+    "R06": "Customer return: refund",
+    "R07": "Customer return: refund",
+    "R08": "Inbound shipment",
+    "R09": "Customer return: damaged",
+    "R10": "FBA fee: referral fee",
+}
+
+
+def claim_order(f: dict) -> tuple:
+    """Claims to file now first (those with an amount; new this run, then soonest deadline);
+    findings still needing a unit cost after them."""
+    return (f["amount"] is None, f.get("change") != "new", f["claim_deadline"], f["key"])
+
+
 CASE_TEXT_WIDTH = 90
 CASE_TEXT_CHARS_PER_LINE = 85  # in a column CASE_TEXT_WIDTH wide
 LINE_HEIGHT = 13  # points
@@ -62,6 +87,7 @@ def claims_sheet(book, con, findings, as_of, max_rows) -> None:
             12,
             9,
             6,
+            24,
             30,
             16,
             13,
@@ -84,7 +110,7 @@ def claims_sheet(book, con, findings, as_of, max_rows) -> None:
     citations = _citations(con)
     filed = _filed(con)
     ready = [f for f in findings if f["status"] in CLAIMABLE]
-    for f in sorted(ready, key=lambda f: (f.get("change") != "new", f["claim_deadline"])):
+    for f in sorted(ready, key=claim_order):
         quoted = citations.get((f["rule"], f["key"], f["bucket"]), [])
         more = f["evidence_rows"] - len(quoted)
         case = (
@@ -104,6 +130,7 @@ def claims_sheet(book, con, findings, as_of, max_rows) -> None:
                 f["claim_deadline"],
                 (f["claim_deadline"] - as_of).days,
                 f["rule"],
+                CASE_TYPES.get(f["rule"], ""),
                 f["key"],
                 f["sku"],
                 f["fnsku"],
@@ -112,7 +139,7 @@ def claims_sheet(book, con, findings, as_of, max_rows) -> None:
                 f["quantity"],
                 f["amount"],
                 f["currency"],
-                f["valuation"],
+                NEEDS_COST if f["amount"] is None else f["valuation"],
                 case_id,
                 filed_on,
                 outcome,
@@ -122,14 +149,14 @@ def claims_sheet(book, con, findings, as_of, max_rows) -> None:
             ],
             fill=EXPIRING_FILL if f["status"] == "expiring" else None,
             formats={
-                3: DATE_FORMAT,
-                12: money_format(f["currency"]),
-                15: TEXT_FORMAT,
-                16: DATE_FORMAT,
-                18: money_format(f["currency"]),
-                19: TEXT_FORMAT,
+                AT["Deadline"]: DATE_FORMAT,
+                AT["Amount"]: money_format(f["currency"]),
+                AT["Case id"]: TEXT_FORMAT,
+                AT["Date filed"]: DATE_FORMAT,
+                AT["Amount reimbursed"]: money_format(f["currency"]),
+                AT["Reimbursement id"]: TEXT_FORMAT,
             },
-            links={5: f"'{f['rule']}'!A1"},
+            links={AT["Rule"]: f"'{f['rule']}'!A1"},
             wrap=CASE_TEXT,
             height=LINE_HEIGHT * max(1, -(-len(case) // CASE_TEXT_CHARS_PER_LINE)),
         )

@@ -45,7 +45,8 @@ def evidence_sheet(book, con, rule, info, max_rows) -> None:
         FROM last_findings f LEFT JOIN ({evidence}) v
           ON v."key" = f."key" AND v.bucket = f.bucket
         WHERE f.rule = $rule
-        ORDER BY f.claim_deadline, f."key", f.status, v.report, v.file, v.line""",
+        ORDER BY f.status = 'expired', f.claim_deadline, f."key", f.status, v.report, v.file,
+            v.line""",
         {"rule": rule.code},
     )
     names = [d[0] for d in cursor.description]

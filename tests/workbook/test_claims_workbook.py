@@ -40,9 +40,10 @@ def test_totals_agree_with_claims_sheet_and_findings_csv(sample_run):
     book = load_workbook(sample_run / "claims.xlsx")
     summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row}
     claims = list(book["Claims"].iter_rows(min_row=2, values_only=True))
+    amount = [c.value for c in book["Claims"][1]].index("Amount")
     claimable = [f for f in findings_csv(sample_run) if f["status"] in ("open", "expiring")]
     total_csv = sum(Decimal(f["amount"]) for f in claimable if f["amount"])
-    total_sheet = sum(Decimal(str(r[12])) for r in claims if r[12] is not None)
+    total_sheet = sum(Decimal(str(r[amount])) for r in claims if r[amount] is not None)
     assert Decimal(str(summary["Total claimable now (USD)"])) == total_csv == total_sheet
     assert len(claims) == len(claimable)
     expiring = sum(Decimal(f["amount"]) for f in claimable if f["status"] == "expiring")
@@ -63,7 +64,15 @@ def test_claims_are_soonest_deadline_first_with_case_text(sample_run):
     ]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     deadlines = [r[3] for r in rows]
-    assert deadlines == sorted(deadlines)
+    valued = [r[header.index("Amount")] is not None for r in rows]
+    # claims with an amount first, soonest deadline first; those needing a unit cost last
+    assert valued == sorted(valued, reverse=True)
+    assert deadlines[: sum(valued)] == sorted(deadlines[: sum(valued)])
+    for r in rows:
+        assert (r[header.index("Valued by")] == "needs a unit cost") == (
+            r[header.index("Amount")] is None
+        )
+        assert r[header.index("File under")], r
     assert all(isinstance(d, dt.datetime) for d in deadlines)  # a date, not text
     names = [p.name for p in SAMPLES.rglob("*") if p.is_file()]
     for row in rows:
@@ -75,7 +84,7 @@ def test_claims_are_soonest_deadline_first_with_case_text(sample_run):
         for column in ("SKU",) if fee_claim else ("Order id", "Shipment id", "FNSKU"):
             value = row[header.index(column)]
             assert value is None or value in case, (column, case)
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:U")
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:V")
 
 
 def test_claims_sheet_has_the_outcome_list_text_case_ids_wrapped_text_and_prints_wide(
