@@ -46,8 +46,8 @@ FILL_IN = ("Case id", "Date filed", "Outcome", "Amount reimbursed", "Reimburseme
 AT = {name: n for n, name in enumerate(CLAIMS_HEADER)}
 CASE_TEXT = frozenset({AT["Case text"]})
 NEEDS_COST = "needs a unit cost"
-# Where each claim is filed in Seller Central (Help > Get support > Selling on Amazon > Fulfillment
-# by Amazon), so the sheet can be sorted and filtered by it.
+# The kind of Seller Central case each claim is filed as, so the sheet can be sorted and filtered
+# by it.
 CASE_TYPES = {
     "R01": "FBA fee: fulfillment fee",
     "R02": "Lost or damaged in warehouse",
