@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from auditor.workbook.cells import (
     BOLD,
+    DATE_FORMAT,
     HEADER_FILL,
     Sheet,
 )
@@ -86,15 +87,40 @@ def inputs_sheet(book, con, info) -> None:
         for row in aside:
             sheet.append(list(row))
     sheet.append([])
-    sheet.append(["Applied"] + [""] * 10, font=BOLD, fill=HEADER_FILL)
+    sheet.append(
+        ["Reference data applied", "Name", "From", "To", "Source"], font=BOLD, fill=HEADER_FILL
+    )
     for card in info["cards"]:
         sheet.append(["Fee card", card["name"], card["from"], card["to"], card["source"]])
     sheet.append(["Referral schedule", info["referral"]])
+    sheet.append([])
+    sheet.append(
+        [
+            "Claim windows",
+            "Marketplace",
+            "Rule",
+            "From the",
+            "Claimable after (days)",
+            "Deadline (days)",
+            "In force from",
+        ],
+        font=BOLD,
+        fill=HEADER_FILL,
+    )
+    # the windows of the marketplaces this seller's files are in (the US ones when none says)
     for row in con.execute(
-        "SELECT region, rule, anchor, eligible_after_days, deadline_days FROM claim_windows "
-        "ORDER BY region, rule"
+        """SELECT region, rule, anchor, eligible_after_days, deadline_days, effective_from
+        FROM claim_windows
+        WHERE region IN (SELECT coalesce(g.region, 'US') FROM files f
+                         LEFT JOIN regions g ON g.currency = f.currency
+                         WHERE f.currency IS NOT NULL)
+           OR (region = 'US' AND NOT EXISTS (SELECT 1 FROM files WHERE currency IS NOT NULL))
+        ORDER BY region, rule, effective_from"""
     ).fetchall():
-        sheet.append(["Claim window", *row])
-    for note in info["notes"]:
-        sheet.append(["Note", note])
+        sheet.append(["", *row], formats={6: DATE_FORMAT})
+    if info["notes"]:
+        sheet.append([])
+        sheet.append(["Notes of the run"], font=BOLD, fill=HEADER_FILL)
+        for note in info["notes"]:
+            sheet.append(["Note", note])
     sheet.close()

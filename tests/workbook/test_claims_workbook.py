@@ -243,3 +243,26 @@ def test_each_claim_row_is_tall_enough_for_its_wrapped_case_text(sample_run):
         case = sheet.cell(row, header.index("Case text") + 1).value
         lines = -(-len(case) // 85)
         assert sheet.row_dimensions[row].height >= 13 * lines, row
+
+
+def test_inputs_lists_the_windows_of_the_sellers_marketplaces_in_a_table_of_their_own(
+    sample_run,
+):
+    rows = list(load_workbook(sample_run / "claims.xlsx")["Inputs"].iter_rows(values_only=True))
+    start = next(n for n, r in enumerate(rows) if r[0] == "Claim windows")
+    assert rows[start][1:7] == (
+        "Marketplace",
+        "Rule",
+        "From the",
+        "Claimable after (days)",
+        "Deadline (days)",
+        "In force from",
+    )
+    windows = []
+    for r in rows[start + 1 :]:
+        if not any(r):
+            break
+        windows.append(r)
+    # a US seller sees the US windows, every rule's, and no European ones
+    assert {r[1] for r in windows} == {"US"}
+    assert {r[2] for r in windows} >= {f"R{n:02d}" for n in range(1, 11)}
