@@ -32,11 +32,21 @@ class Rule:
         return [" or ".join(group) for group in self.needs if not set(group) & loaded]
 
 
-# The claim of a returned unit lost or damaged (R05, R09), from the rule's `missing` CTE: one row
-# per return (order_id, fnsku, sku, return_day, _file_id, _line, missing_units, currency,
-# net_per_unit). `paid`: what Amazon reimbursed for that order and FNSKU (any reason, net of
-# reversals; one naming no FNSKU counts for the order's). `valued`: the unit's value after an
-# order. `net`: the claim of each return once the reimbursement is netted, oldest return first.
+# The claim of a returned unit lost or damaged (R05, R09), from the rule's `returned` CTE: one
+# row per return (order_id, fnsku, sku, return_day, _file_id, _line, missing_units). `missing`:
+# the returns with units missing, with their order's currency and net proceeds. `paid`: what
+# Amazon reimbursed for that order and FNSKU (any reason, net of reversals; one naming no FNSKU
+# counts for the order's). `valued`: the unit's value after an order. `net`: the claim of each
+# return once the reimbursement is netted, oldest return first.
+MISSING_RETURN = """missing AS (
+        SELECT r.*, coalesce(o.currency, h.currency, 'USD') AS currency, o.net_per_unit,
+            o.evidence AS order_evidence
+        FROM returned r
+        LEFT JOIN order_lines o ON o.order_id = r.order_id AND o.sku = r.sku
+        LEFT JOIN sku_currency h ON h.sku = r.sku
+        WHERE r.missing_units > 0
+    )"""
+
 PAID_FOR_RETURN = """paid AS (
         SELECT b.amazon_order_id AS order_id, m.fnsku, sum(b.net_quantity) AS units,
             sum(b.net_amount) AS amount, list(b.reimbursement_id ORDER BY b.reimbursement_id)
@@ -92,7 +102,7 @@ NET_OF_PAID = """before AS (
             ELSE [] END AS paid_details
         FROM before
     )"""
-RETURN_CLAIM = ", ".join([PAID_FOR_RETURN, VALUED_RETURN, NET_OF_PAID])
+RETURN_CLAIM = ", ".join([MISSING_RETURN, PAID_FOR_RETURN, VALUED_RETURN, NET_OF_PAID])
 
 
 def evidence(report: str, alias: str = "") -> str:

@@ -54,20 +54,13 @@ def query(ctx: dict) -> str:
              r.first_day - CAST(policy_value('return_match_days_before', NULL) AS INTEGER)
              AND r.last_day + CAST(policy_value('return_match_days', NULL) AS INTEGER)
         GROUP BY r.order_id, r.fnsku
-    ), allotted AS (
+    ), returned AS (
         -- restocked units settle the oldest returns first
         SELECT r.*, k.evidence AS restocked,
             r.units - least(r.units, greatest(coalesce(k.units, 0) - coalesce(sum(r.units) OVER (
                 PARTITION BY r.order_id, r.fnsku ORDER BY r.return_day, r._file_id, r._line
                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0), 0)) AS missing_units
         FROM received r LEFT JOIN restocked k USING (order_id, fnsku)
-    ), missing AS (
-        SELECT a.*, coalesce(o.currency, h.currency, 'USD') AS currency, o.net_per_unit,
-            o.evidence AS order_evidence
-        FROM allotted a
-        LEFT JOIN order_lines o ON o.order_id = a.order_id AND o.sku = a.sku
-        LEFT JOIN sku_currency h ON h.sku = a.sku
-        WHERE a.missing_units > 0
     ), {RETURN_CLAIM}
     SELECT order_id || '/' || fnsku AS key, sku, fnsku, asin, order_id,
         return_day AS anchor_date, claim_units AS quantity, claim_amount AS amount, currency,

@@ -37,8 +37,9 @@ from rules.base import Rule, details, ids, money, units
 def query(ctx: dict) -> str:
     return """
     WITH refunded AS (
-        SELECT r.*, m.reimbursed_units, m.reimbursed, m.reimbursement_ids,
-            m.reimbursed_evidence, o.evidence AS order_evidence,
+        SELECT r.*, -r.total AS net_debit, greatest(m.reimbursed_units, 0) AS paid_units,
+            greatest(m.reimbursed, 0) AS paid, m.reimbursement_ids, m.reimbursed_evidence,
+            o.evidence AS order_evidence,
             coalesce(least(o.quantity, CAST(round(-r.principal / o.unit_price) AS BIGINT)), 1)
                 AS refunded_units
         FROM refunds r
@@ -47,21 +48,19 @@ def query(ctx: dict) -> str:
         WHERE r.total < 0 AND m.never_returned
     )
     SELECT order_key AS key, sku, order_id, posted_on AS anchor_date,
-        refunded_units - greatest(reimbursed_units, 0) AS quantity,
-        least(-total - greatest(reimbursed, 0),
-              -total * (refunded_units - greatest(reimbursed_units, 0)) / refunded_units)
+        refunded_units - paid_units AS quantity,
+        -- the unreimbursed units' share of the net debit, and never more than is left of it
+        least(net_debit - paid, net_debit * (refunded_units - paid_units) / refunded_units)
             AS amount, currency, 'refund' AS valuation,
         [order_id] AS refs,
-        ['refunded_units=' || refunded_units, 'net_debit=' || CAST(-total AS DECIMAL(18,2)),
-         'reimbursed=' || CAST(greatest(reimbursed, 0) AS DECIMAL(18,2)),
-         'reimbursed_units=' || greatest(reimbursed_units, 0)]
+        ['refunded_units=' || refunded_units, 'net_debit=' || CAST(net_debit AS DECIMAL(18,2)),
+         'reimbursed=' || CAST(paid AS DECIMAL(18,2)), 'reimbursed_units=' || paid_units]
             || coalesce(list_transform(reimbursement_ids, lambda i: 'reimbursement=' || i), [])
             AS details,
         list_concat(evidence, coalesce(order_evidence, []), coalesce(reimbursed_evidence, []))
             AS evidence
     FROM refunded
-    WHERE refunded_units - greatest(reimbursed_units, 0) > 0
-      AND -total - greatest(reimbursed, 0) > 0 AND refunded_units > 0
+    WHERE refunded_units > 0 AND refunded_units - paid_units > 0 AND net_debit - paid > 0
     """
 
 

@@ -30,17 +30,11 @@ from rules.base import RETURN_CLAIM, Rule, reimbursed_part, request, units, were
 
 def query(ctx: dict) -> str:
     return """
-    WITH damaged AS (
-        SELECT order_id, fnsku, sku, asin, quantity AS units,
+    WITH returned AS (
+        SELECT order_id, fnsku, sku, asin, quantity AS missing_units,
             CAST(return_date AS DATE) AS return_day, detailed_disposition AS grade, _file_id,
             _line, [{'report': 'returns', 'file_id': _file_id, 'line': _line}] AS evidence
         FROM returns WHERE detailed_disposition IN ('DAMAGED', 'CARRIER_DAMAGED')
-    ), missing AS (
-        SELECT d.*, d.units AS missing_units, coalesce(o.currency, h.currency, 'USD') AS currency,
-            o.net_per_unit, o.evidence AS order_evidence
-        FROM damaged d
-        LEFT JOIN order_lines o ON o.order_id = d.order_id AND o.sku = d.sku
-        LEFT JOIN sku_currency h ON h.sku = d.sku
     ), {RETURN_CLAIM}
     SELECT order_id || '/' || fnsku AS key, sku, fnsku, asin, order_id,
         return_day AS anchor_date, claim_units AS quantity, claim_amount AS amount, currency,

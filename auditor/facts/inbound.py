@@ -30,9 +30,7 @@ def inbound_status(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
               AND reference_id IN (SELECT shipment_id FROM inbound_items)
             GROUP BY reference_id
         )
-        SELECT shipment_id, coalesce(e.closed_date, r.last_receipt) AS closed_on,
-            CASE WHEN e.closed_date IS NOT NULL THEN 'ClosedDate'
-                 WHEN r.last_receipt IS NOT NULL THEN 'last receipt' END AS closed_from
+        SELECT shipment_id, coalesce(e.closed_date, r.last_receipt) AS closed_on
         FROM exported e LEFT JOIN received r USING (shipment_id)"""
     )
     con.execute(
@@ -42,7 +40,7 @@ def inbound_status(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
                 i.quantity_shipped, i.quantity_received,
                 greatest(coalesce(i.quantity_shipped, 0) - coalesce(i.quantity_received, 0), 0)
                     AS shortage,
-                c.closed_on, c.closed_from,
+                c.closed_on,
                 upper(i.shipment_status) = 'CLOSED' AND c.closed_on IS NOT NULL AS closed,
                 i._file_id, i._line
             FROM inbound_items i JOIN shipment_closed c USING (shipment_id)
@@ -56,17 +54,15 @@ def inbound_status(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
         ), paid AS (
             SELECT amazon_order_id AS shipment_id, fnsku, sum(net_quantity) AS units,
                 list({'report': 'reimbursements', 'file_id': _file_id, 'line': _line})
-                    AS evidence,
-                list(reimbursement_id ORDER BY reimbursement_id) AS ids
+                    AS evidence
             FROM reimbursements
             WHERE lower(reason) IN ('lost_inbound', 'damaged_inbound')
             GROUP BY ALL
         ), loose AS (
-            SELECT fnsku, sum(units) AS units, flatten(list(evidence)) AS evidence,
-                flatten(list(ids)) AS ids
+            SELECT fnsku, sum(units) AS units, flatten(list(evidence)) AS evidence
             FROM paid WHERE coalesce(shipment_id, '') = '' GROUP BY fnsku
         ), named AS (
-            SELECT i.*, coalesce(p.units, 0) AS reimbursed_named, p.evidence, p.ids,
+            SELECT i.*, coalesce(p.units, 0) AS reimbursed_named, p.evidence,
                 greatest(i.shortage - coalesce(p.units, 0), 0) AS open_after_named,
                 least(i.shortage, greatest(coalesce(a.units, 0)
                                            - coalesce(i.quantity_received, 0), 0))
@@ -75,21 +71,17 @@ def inbound_status(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
             LEFT JOIN paid p ON p.shipment_id = i.shipment_id AND p.fnsku = i.fnsku
             LEFT JOIN arrived a ON a.shipment_id = i.shipment_id AND a.fnsku = i.fnsku
         ), oldest_first AS (
-            SELECT n.*, coalesce(l.units, 0) AS loose_units, l.evidence AS loose_evidence,
-                l.ids AS loose_ids,
-                coalesce(sum(n.open_after_named) FILTER (WHERE n.closed) OVER (
-                    PARTITION BY n.fnsku ORDER BY n.closed_on, n.shipment_id
-                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS open_before
+            SELECT n.*, l.evidence AS loose_evidence,
+                CASE WHEN n.closed THEN least(n.open_after_named, greatest(
+                    coalesce(l.units, 0) - coalesce(sum(n.open_after_named)
+                        FILTER (WHERE n.closed) OVER (
+                            PARTITION BY n.fnsku ORDER BY n.closed_on, n.shipment_id
+                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0), 0))
+                     ELSE 0 END AS reimbursed_loose
             FROM named n LEFT JOIN loose l USING (fnsku)
         )
-        SELECT * EXCLUDE (loose_units, open_before, loose_evidence, loose_ids),
-            CASE WHEN closed
-                 THEN least(open_after_named, greatest(loose_units - open_before, 0))
-                 ELSE 0 END AS reimbursed_loose,
-            CASE WHEN closed AND least(open_after_named, greatest(loose_units - open_before, 0))
-                     > 0 THEN loose_evidence END AS loose_evidence,
-            CASE WHEN closed AND least(open_after_named, greatest(loose_units - open_before, 0))
-                     > 0 THEN loose_ids END AS loose_ids,
+        SELECT * REPLACE (CASE WHEN reimbursed_loose > 0 THEN loose_evidence END
+                          AS loose_evidence),
             greatest(reimbursed_named - shortage, 0) AS reimbursed_left_over
         FROM oldest_first"""
     )

@@ -59,7 +59,7 @@ def loss_pool(con: duckdb.DuckDBPyConnection) -> None:
         WITH deductions AS (
             SELECT e.*, -e.quantity AS units, 'R08' AS owner, s.shipment_id,
                 s.reimbursed_left_over, s.short_in_export, s.evidence AS inbound_paid_evidence,
-                s.ids AS inbound_paid_ids, s.sku AS inbound_sku
+                s.sku AS inbound_sku
             FROM loss_events e
             JOIN inbound_status s ON s.shipment_id = e.reference_id AND s.fnsku = e.fnsku
             WHERE e.report = 'ledger' AND s.closed AND e.date > s.closed_on AND e.quantity < 0
@@ -69,7 +69,7 @@ def loss_pool(con: duckdb.DuckDBPyConnection) -> None:
             SELECT e.*, -e.quantity AS units, 'R02' AS owner,
                 CAST(NULL AS VARCHAR) AS shipment_id, 0 AS reimbursed_left_over,
                 0 AS short_in_export,
-                NULL AS inbound_paid_evidence, NULL AS inbound_paid_ids,
+                NULL AS inbound_paid_evidence,
                 CAST(NULL AS VARCHAR) AS inbound_sku
             FROM loss_events e
             WHERE e.reason IN ({_codes(LOST + DAMAGED)}) AND e.quantity < 0
@@ -105,14 +105,12 @@ def loss_pool(con: duckdb.DuckDBPyConnection) -> None:
             FROM loss_events WHERE reason IN ({_codes(FOUND)}) AND quantity > 0 GROUP BY fnsku
         ), paid AS (
             SELECT fnsku, sum(net_quantity) AS units,
-                list(reimbursement_id ORDER BY reimbursement_id) AS ids,
                 list({{'report': 'reimbursements', 'file_id': _file_id, 'line': _line}})
                     AS evidence
             FROM reimbursements
             WHERE lower(reason) IN ({_codes(WAREHOUSE_REASONS)}) GROUP BY fnsku
         ), pooled AS (
             SELECT e.*, f.evidence AS found_evidence, p.evidence AS paid_evidence,
-                p.ids AS paid_ids,
                 sum(e.open_units) OVER (PARTITION BY e.fnsku) - coalesce(f.units, 0)
                     - coalesce(p.units, 0) AS unresolved,
                 coalesce(sum(e.open_units) OVER (
