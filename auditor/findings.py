@@ -218,11 +218,13 @@ def evidence_sql(
     rule: str | None = None,
     pointers: str = "last_evidence",
     columns: tuple[str, ...] = (),
+    original=None,
 ) -> str:
     """SQL for the last run's evidence rows (of one rule, or of all): rule, key, bucket, report,
     file, line and the row as loaded (JSON text), plus `columns` of `pointers` — a table shaped
     like last_evidence (rule, key, bucket, report, file_id, line), by default last_evidence
-    itself."""
+    itself. `original(report)`, when given, is the SQL (over the row `r`) that stands in the
+    `original` column instead of the row's JSON."""
     only = "" if rule is None else f" AND e.rule = '{rule}'"
     more = "".join(f", e.{c}" for c in columns)
     reports = [
@@ -233,7 +235,7 @@ def evidence_sql(
     ]
     return " UNION ALL ".join(
         f"""SELECT e.rule, e."key", e.bucket, e.report, f.name AS file, e.line,
-                   to_json(r)::VARCHAR AS original{more}
+                   {original(report) if original else "to_json(r)::VARCHAR"} AS original{more}
             FROM {pointers} e JOIN files f ON f.file_id = e.file_id
             JOIN (SELECT * EXCLUDE (_key, _occurrence) FROM {REPORTS_BY_KEY[report].table}) r
               ON r._file_id = e.file_id AND r._line = e.line

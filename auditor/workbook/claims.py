@@ -7,8 +7,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from auditor.claims import OUTCOME_CHOICES
-from auditor.findings import CLAIMABLE
-from auditor.reports import REPORTS_BY_KEY
+from auditor.findings import CLAIMABLE, evidence_sql
 from auditor.store import has_table
 from auditor.workbook.cells import (
     CASE_TEXT_EVIDENCE,
@@ -220,21 +219,11 @@ CITE = {
 
 
 def _citations(con) -> dict[tuple, list[str]]:
-    reports = [r for (r,) in con.execute("SELECT DISTINCT report FROM last_evidence").fetchall()]
-    cited = " UNION ALL ".join(
-        f"""SELECT e.rule, e."key", e.bucket, e.report, e.file_id, e.line,
-                {CITE.get(report, "e.report")} AS cite
-            FROM last_evidence e JOIN {REPORTS_BY_KEY[report].table} r
-              ON r._file_id = e.file_id AND r._line = e.line
-            WHERE e.report = '{report}'"""
-        for report in reports
-        if report in REPORTS_BY_KEY
-    )
-    if not cited:
-        return {}
+    """Per finding, the first evidence rows as its case text cites them."""
+    cited = evidence_sql(con, original=lambda report: CITE.get(report, "e.report"))
     rows = con.execute(
         f"""SELECT rule, "key", bucket,
-            list(cite ORDER BY report, file_id, line)[1:{CASE_TEXT_EVIDENCE}]
+            list(original ORDER BY report, file, line)[1:{CASE_TEXT_EVIDENCE}]
         FROM ({cited}) GROUP BY ALL"""
     ).fetchall()
     return {(r, k, b): quoted for r, k, b, quoted in rows}
