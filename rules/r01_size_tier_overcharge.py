@@ -48,8 +48,7 @@ def query(ctx: dict) -> str:
         SELECT p.*, e.tier, e.preview_tier, e.preview_implied_tier, e.dimensions_from, e.card,
             e.tier_rank, e.preview_tier_rank, e.preview_implied_rank, e.low_price_below,
             CAST(p.principal / p.quantity AS DECIMAL(18,4)) < e.low_price_below AS low_price,
-            CASE WHEN CAST(p.principal / p.quantity AS DECIMAL(18,4)) < e.low_price_below
-                 THEN e.fee_low ELSE e.fee_standard END AS expected
+            CASE WHEN low_price THEN e.fee_low ELSE e.fee_standard END AS expected
         FROM postings p
         JOIN expected_fba_fees e
           ON e.sku = p.sku AND e.currency = p.currency
