@@ -108,9 +108,7 @@ def import_workbook(con, path: Path) -> int:
             f"{path}: the Claims sheet lacks Finding id, Case id, Date filed or "
             "Outcome columns; write it again with fba-audit workbook"
         ) from None
-    optional = {
-        n: header.index(n) for n in ("Amount reimbursed", "Reimbursement id") if n in header
-    }
+    optional = {n: header.index(n) for n in OPTIONAL if n in header}
     count = 0
     for line, row in enumerate(rows, start=2):
         # a row's empty trailing cells are not read back

@@ -62,7 +62,8 @@ def load_policy_tables(
     con: duckdb.DuckDBPyConnection, windows: list[dict[str, str]] | None = None
 ) -> None:
     """(Re)create the temp tables `claim_windows` (the built-in table, or `windows` from
-    `read_windows`), `policy`, `regions` and `countries`."""
+    `read_windows`), `policy` and `regions`, and the macros `event_currency` and
+    `policy_value`."""
     con.execute(
         """CREATE OR REPLACE TEMP TABLE claim_windows (
             region VARCHAR, rule VARCHAR, anchor VARCHAR, eligible_after_days INTEGER,
@@ -93,11 +94,6 @@ def load_policy_tables(
     con.executemany(
         "INSERT INTO regions VALUES (?, ?)",
         [[r["currency"], r["region"]] for r in _rows("regions.csv")],
-    )
-    con.execute("CREATE OR REPLACE TEMP TABLE countries (country VARCHAR, currency VARCHAR)")
-    con.executemany(
-        "INSERT INTO countries VALUES (?, ?)",
-        [[r["country"], r["currency"]] for r in _rows("countries.csv")],
     )
     # The currency of a loss the ledger places in `country`, else the SKU's own (`home`).
     by_country = ", ".join(f"'{r['country']}': '{r['currency']}'" for r in _rows("countries.csv"))
