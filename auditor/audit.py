@@ -35,6 +35,7 @@ class Audit:
     cards: list[RateCard]
     referral_source: str
     notes: list[str]
+    windows: list[dict[str, str]] | None = None  # the seller's own claim windows, if given
 
     @property
     def findings(self) -> list[dict]:
@@ -97,7 +98,7 @@ def run_audit(
                 "AS SELECT * FROM _finding_evidence"
             )
         evidence_parts.append(f"SELECT * FROM _evidence_{rule.code}")
-    audit = Audit(as_of, outcomes, cards, schedule.source, facts.notes)
+    audit = Audit(as_of, outcomes, cards, schedule.source, facts.notes, windows)
     with stages.stage("findings"):
         if evidence_parts:
             con.execute(
@@ -171,6 +172,7 @@ def save_run(con: duckdb.DuckDBPyConnection, audit: Audit, has_evidence: bool) -
         "referral": audit.referral_source,
         "notes": audit.notes,
         "not_run": {o.rule.code: o.missing for o in audit.outcomes if o.missing},
+        "windows": audit.windows,
     }
     con.execute("BEGIN TRANSACTION")
     try:

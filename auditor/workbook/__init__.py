@@ -34,7 +34,7 @@ def write_workbook(con: duckdb.DuckDBPyConnection, path: Path, max_rows: int = M
     if not run:
         raise NoRun("no audit in this database yet: run fba-audit run first")
     info = json.loads(run[0])
-    load_policy_tables(con)
+    load_policy_tables(con, info.get("windows"))  # the windows the run applied
     as_of = dt.date.fromisoformat(info["as_of"])
     findings = _findings(con)
     book = Workbook(write_only=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from click.testing import CliRunner
+from openpyxl import load_workbook
 
 from auditor import policy
 from auditor.cli import main
@@ -43,7 +44,9 @@ def test_a_window_row_applies_to_events_on_or_after_its_effective_date(tmp_path,
     ]
 
 
-def test_a_sellers_own_window_table_is_applied(tmp_path):
+def run_with_r02_at_45_days(tmp_path):
+    """`fba-audit run` of LOSSES with the seller's own table, R02's deadline cut to 45 days;
+    the output folder."""
     text = policy.resources.files("auditor.data").joinpath("claim_windows.csv").read_text()
     own = tmp_path / "windows.csv"
     own.write_text(text.replace("US,R02,adjustment date,0,60,", "US,R02,adjustment date,0,45,"))
@@ -68,6 +71,11 @@ def test_a_sellers_own_window_table_is_applied(tmp_path):
         ],
     )
     assert result.exit_code == 0, result.output
+    return out
+
+
+def test_a_sellers_own_window_table_is_applied(tmp_path):
+    out = run_with_r02_at_45_days(tmp_path)
     lines = (out / "findings.csv").read_text().splitlines()[1:]
     assert [line.split(",")[16] for line in lines] == [deadline(30, 45), deadline(10, 45)]
 
@@ -87,3 +95,10 @@ def test_a_broken_window_table_is_one_line_before_any_work(tmp_path):
     )
     assert "Traceback" not in result.output
     assert not (tmp_path / "s.duckdb").exists()
+
+
+def test_the_workbook_lists_the_windows_the_run_applied(tmp_path):
+    out = run_with_r02_at_45_days(tmp_path)
+    rows = list(load_workbook(out / "claims.xlsx")["Inputs"].iter_rows(values_only=True))
+    r02 = [r for r in rows if r[1] == "US" and r[2] == "R02"]
+    assert [r[5] for r in r02] == [45]
