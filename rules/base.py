@@ -161,5 +161,29 @@ def were(n) -> str:
     return "was" if n == 1 else "were"
 
 
+def has(n) -> str:
+    return "has" if n == 1 else "have"
+
+
+def each(f: dict) -> str:
+    """` (3 units at $8.40 each)` after an amount of more than one unit."""
+    if f["amount"] is None or (f["quantity"] or 0) <= 1 or f.get("unit_value") is None:
+        return ""
+    return f" ({units(f['quantity'])} at {money(f['unit_value'], f['currency'])} each)"
+
+
+# Amazon writes to a seller in its marketplace's English: "fulfillment center" on Amazon.com,
+# "fulfilment centre" on Amazon.co.uk and the European marketplaces.
+AMERICAN = {"fulfilment": "fulfillment", "centres": "centers", "centre": "center"}
+AMERICAN_CURRENCIES = frozenset({"USD"})
+
+
+def spelling(currency: str | None, words: str) -> str:
+    """`words` (British spelling) as the marketplace of `currency` spells them."""
+    if currency not in AMERICAN_CURRENCIES:
+        return words
+    return " ".join(AMERICAN.get(w, w) for w in words.split(" "))
+
+
 def units(n) -> str:
     return f"{n} unit" + ("" if n == 1 else "s")

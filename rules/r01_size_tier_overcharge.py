@@ -38,7 +38,7 @@ Example:
 
 from decimal import Decimal
 
-from rules.base import Rule, details, ids, money
+from rules.base import Rule, details, ids, money, spelling
 
 
 def query(ctx: dict) -> str:
@@ -103,7 +103,7 @@ def summarize(f: dict) -> str:
     measured = "catalog" if facts["dimensions_from"][0] == "catalog" else "fee preview"
     fees = "; ".join(_fee_applied(item, f["currency"]) for item in facts["expected"])
     sentence = (
-        f"SKU {f['sku']} was charged the FBA fulfilment fee of a larger size tier than its true "
+        f"SKU {f['sku']} was charged the FBA {spelling(f['currency'], 'fulfilment')} fee of a larger size tier than its true "
         f"dimensions give on orders {ids(f['refs'], 5)} ({f['event_date']} to "
         f"{f['last_date']}): by its {measured} dimensions it is {tier}, for which the fee is "
         f"{fees}, so we were overcharged {money(f['amount'], f['currency'])}."

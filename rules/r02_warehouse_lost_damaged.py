@@ -36,7 +36,7 @@ Example:
     closed (R08's).
 """
 
-from rules.base import Rule, ids, money, units
+from rules.base import Rule, details, each, has, ids, request, spelling, units, were
 
 
 def query(ctx: dict) -> str:
@@ -47,6 +47,11 @@ def query(ctx: dict) -> str:
         p.claimed_units AS quantity, p.claimed_units * v.value AS amount, p.currency,
         coalesce(v.valuation, 'unknown') AS valuation, v.value AS unit_value,
         [p.reference_id] AS refs,
+        ['pool=' || p.pool_units, 'found=' || p.found_units, 'paid=' || p.paid_units]
+            || list_transform(coalesce(p.paid_ids, []), lambda i: 'reimbursement=' || i)
+            || list_transform(coalesce(p.reversed_ids, []), lambda i: 'reversed=' || i)
+            || list_transform(coalesce(p.reversal_ids, []), lambda i: 'reversal=' || i)
+            AS details,
         list_concat([{'report': p.report, 'file_id': p._file_id, 'line': p._line}],
                     coalesce(p.found_evidence, []), coalesce(p.paid_evidence, [])) AS evidence
     FROM loss_pool p
@@ -56,22 +61,43 @@ def query(ctx: dict) -> str:
 
 
 def summarize(f: dict) -> str:
+    n = f["quantity"]
     when = (
         f"on {f['event_date']}"
         if f["event_date"] == f["last_date"]
         else f"between {f['event_date']} and {f['last_date']}"
     )
-    value = (
-        f" at {money(f['unit_value'], f['currency'])} each"
-        if f["unit_value"] is not None
-        else "; this SKU needs a unit cost in the catalog to value them"
-    )
     return (
-        f"{units(f['quantity'])} of FNSKU {f['fnsku']} (SKU {f['sku']}) "
-        f"{'was' if f['quantity'] == 1 else 'were'} lost or damaged in "
-        f"Amazon's fulfilment centres {when} (reference {ids(f['refs'], 6)}) and have not been "
-        f"found or reimbursed; we request {money(f['amount'], f['currency'])}{value}."
+        f"{units(n)} of FNSKU {f['fnsku']} (SKU {f['sku']}) {were(n)} lost or damaged in "
+        f"Amazon's {spelling(f['currency'], 'fulfilment centres')} {when} (reference "
+        f"{ids(f['refs'], 6)}) and {has(n)} not been found or reimbursed.{_offsets(f)} "
+        f"{request(f)[0].upper()}{request(f)[1:]}{each(f)}."
     )
+
+
+def _offsets(f: dict) -> str:
+    """What Amazon's records already made good on this FNSKU, and why it leaves this claim."""
+    facts = details(f)
+    found, paid = int(facts["found"][0]), int(facts["paid"][0])
+    reversed_ = facts.get("reversed")
+    if not (found or paid or reversed_):
+        return ""
+    made_good = []
+    if found:
+        made_good.append(f"{units(found)} {were(found)} found again")
+    if paid > 0:
+        made_good.append(
+            f"{units(paid)} {were(paid)} reimbursed (reimbursement {ids(facts.get('reimbursement'))})"
+        )
+    text = f" Amazon's records show {units(int(facts['pool'][0]))} of this FNSKU lost or damaged"
+    text += f" in all, of which {' and '.join(made_good)}" if made_good else ""
+    if reversed_:
+        text += (
+            f"; reimbursement {ids(reversed_)} was reversed (reversal "
+            f"{ids(facts.get('reversal'))}), so its units are not reimbursed"
+        )
+    n = f["quantity"]
+    return text + f"; {units(n)} {'remains' if n == 1 else 'remain'} unresolved."
 
 
 RULE = Rule(

@@ -104,13 +104,31 @@ def loss_pool(con: duckdb.DuckDBPyConnection) -> None:
                 list({{'report': report, 'file_id': _file_id, 'line': _line}}) AS evidence
             FROM loss_events WHERE reason IN ({_codes(FOUND)}) AND quantity > 0 GROUP BY fnsku
         ), paid AS (
-            SELECT fnsku, sum(net_quantity) AS units,
-                list({{'report': 'reimbursements', 'file_id': _file_id, 'line': _line}})
-                    AS evidence
-            FROM reimbursements
-            WHERE lower(reason) IN ({_codes(WAREHOUSE_REASONS)}) GROUP BY fnsku
+            SELECT b.fnsku, sum(b.net_quantity) AS units,
+                list(b.reimbursement_id ORDER BY b.reimbursement_id)
+                    FILTER (WHERE b.net_quantity > 0) AS ids,
+                list(b.reimbursement_id ORDER BY b.reimbursement_id)
+                    FILTER (WHERE b.reversal_ids IS NOT NULL AND b.net_quantity <= 0)
+                    AS reversed_ids,
+                flatten(list(coalesce(b.reversal_ids, []))) AS reversal_ids,
+                list({{'report': 'reimbursements', 'file_id': b._file_id, 'line': b._line}})
+                    || coalesce(any_value(v.evidence), []) AS evidence
+            FROM reimbursements b
+            LEFT JOIN (
+                SELECT fnsku, list({{'report': 'reimbursements', 'file_id': _file_id,
+                                     'line': _line}}) AS evidence
+                FROM reimbursement_events
+                WHERE lower(reason) = 'reimbursement_reversal' AND original_reimbursement_id IN (
+                    SELECT reimbursement_id FROM reimbursements
+                    WHERE lower(reason) IN ({_codes(WAREHOUSE_REASONS)}))
+                GROUP BY fnsku
+            ) v USING (fnsku)
+            WHERE lower(b.reason) IN ({_codes(WAREHOUSE_REASONS)}) GROUP BY b.fnsku
         ), pooled AS (
             SELECT e.*, f.evidence AS found_evidence, p.evidence AS paid_evidence,
+                coalesce(f.units, 0) AS found_units, coalesce(p.units, 0) AS paid_units,
+                p.ids AS paid_ids, p.reversed_ids, p.reversal_ids,
+                sum(e.open_units) OVER (PARTITION BY e.fnsku) AS pool_units,
                 sum(e.open_units) OVER (PARTITION BY e.fnsku) - coalesce(f.units, 0)
                     - coalesce(p.units, 0) AS unresolved,
                 coalesce(sum(e.open_units) OVER (

@@ -266,10 +266,10 @@ def test_the_summary_quotes_each_fee_applied_and_the_tier_the_fee_preview_got_wr
     assert finding["amount"] == Decimal("2.09")
     summary = finding["summary"]
     assert "by its catalog dimensions it is small standard" in summary
-    assert "$2.47 per unit (US FBA fulfilment fees, non-peak, from 2024-02-05, a price under" in (
+    assert "$2.47 per unit (US FBA fulfillment fees, non-peak, from 2024-02-05, a price under" in (
         summary
     )
-    assert "$3.24 per unit (US FBA fulfilment fees, non-peak, from 2024-02-05, a price of" in (
+    assert "$3.24 per unit (US FBA fulfillment fees, non-peak, from 2024-02-05, a price of" in (
         summary
     )
     assert "The fee preview lists it as Large standard" in summary

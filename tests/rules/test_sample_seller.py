@@ -64,7 +64,7 @@ def test_every_finding_traces_to_a_plant(audited):
 def test_run_prints_a_table_and_the_card(audited):
     _, output = audited
     assert "R04" in output and "inbound.shortage" in output
-    assert "fee card: US FBA fulfilment fees" in output
+    assert "fee card: US FBA fulfillment fees" in output
 
 
 def test_the_same_inputs_give_the_same_bytes(audited, tmp_path):
