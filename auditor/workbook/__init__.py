@@ -17,6 +17,7 @@ from openpyxl import Workbook
 
 from auditor.policy import load_policy_tables
 from auditor.store import has_table
+from auditor.workbook.cases import CASES_FOLDER, write_case_files
 from auditor.workbook.cells import EVIDENCE_ROWS, MAX_ROWS, NoRun, cell_for
 from auditor.workbook.claims import claims_sheet
 from auditor.workbook.evidence import evidence_sheet
@@ -39,12 +40,20 @@ def write_workbook(con: duckdb.DuckDBPyConnection, path: Path, max_rows: int = M
     findings = _findings(con)
     book = Workbook(write_only=True)
     summary_sheet(book, con, info, as_of, findings)
-    claims_sheet(book, con, findings, as_of, max_rows)
+    # The rule sheets are written first, so that each claim can link to its finding's row; the
+    # Claims sheet is then moved to the front.
+    rows_of: dict = {}
+    first_rule_sheet = len(book._sheets)
     for rule in RULES:
-        evidence_sheet(book, con, rule, info, max_rows)
+        rows_of.update(evidence_sheet(book, con, rule, info, max_rows))
+    rule_sheets = book._sheets[first_rule_sheet:]
+    del book._sheets[first_rule_sheet:]
+    claims_sheet(book, con, findings, rows_of, max_rows)
+    book._sheets.extend(rule_sheets)
     rules_sheet(book)
     inputs_sheet(book, con, info)
     path.parent.mkdir(parents=True, exist_ok=True)
+    write_case_files(con, path.parent / CASES_FOLDER)
     book.save(path)
     return path
 

@@ -69,6 +69,7 @@ class Sheet:
     ):
         self.book, self.name, self.header, self.widths = book, name, header, widths
         self.max_rows, self.part, self.sheets = max_rows, 0, []
+        self.columns = len(header)  # the widest row so far: the filter covers them all
         self._open()
 
     def _open(self) -> None:
@@ -97,6 +98,7 @@ class Sheet:
             self._close()
             self._open()
         self.row += 1
+        self.columns = max(self.columns, len(values))
         if height:
             # a streamed sheet cannot grow a row to its wrapped text: give it the height
             self.ws.row_dimensions[self.row].height = height
@@ -106,11 +108,20 @@ class Sheet:
         self.ws.append(styled_row(self.ws, self.row, values, font, fill, formats, links, wrap))
 
     def _close(self) -> None:
-        last = get_column_letter(len(self.header))
+        last = get_column_letter(self.columns)
         self.ws.auto_filter.ref = f"A1:{last}{max(self.row, 1)}"
 
     def close(self) -> None:
         self._close()
+
+
+class External(str):
+    """A link to a file beside the workbook (a relative path), not to a place in it."""
+
+
+class Formula(str):
+    """A formula of our own (e.g. days left to a deadline), the only text written as one;
+    `{row}` in it stands for the row it is written in."""
 
 
 # Text that a spreadsheet could take for a formula or a command (report text is data).
@@ -121,6 +132,8 @@ def cell_for(ws, value):
     """`value` as data: text stays text (`=SUM(..)` in a title is not a formula), dates are
     dates, amounts are numbers. Plain values pass through as they are: that is what keeps a
     sheet of a few hundred thousand rows fast."""
+    if isinstance(value, Formula):
+        return WriteOnlyCell(ws, value=str(value))
     if isinstance(value, str):
         if value.startswith(RISKY_START) or ILLEGAL_CHARACTERS_RE.search(value):
             cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", value))
@@ -171,17 +184,21 @@ def styled_row(
     links: dict[int, str] | None = None,
     wrap: frozenset[int] = frozenset(),
 ) -> list[Cell]:
-    """Cells for sheet row `row`: one font and fill for all, a number format or a link to
-    another sheet per column, text wrapped in the `wrap` columns. Dates without a format are
+    """Cells for sheet row `row`: one font and fill for all, a number format or a link (to a
+    place in the workbook, or an `External` file) per column, text wrapped in the `wrap` columns. Dates without a format are
     shown as yyyy-mm-dd."""
     cells = []
     for n, value in enumerate(values):
+        if isinstance(value, Formula):
+            value = Formula(value.replace("{row}", str(row)))
         cell = _styled(ws, value)
         number_format = formats.get(n) if formats else None
         if number_format is None and isinstance(value, dt.date):
             number_format = DATE_FORMAT if not isinstance(value, dt.datetime) else None
         link = links.get(n) if links else None
-        if link:
+        if isinstance(link, External):
+            cell.hyperlink = Hyperlink(ref=f"{get_column_letter(n + 1)}{row}", target=str(link))
+        elif link:
             cell.hyperlink = Hyperlink(ref=f"{get_column_letter(n + 1)}{row}", location=link)
         wrapped = n in wrap
         if font or fill or number_format or link or wrapped:

@@ -9,10 +9,13 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from auditor.claims import OUTCOME_CHOICES
 from auditor.findings import CLAIMABLE, evidence_sql
 from auditor.store import has_table
+from auditor.workbook.cases import CASES_FOLDER, case_file_name, cite
 from auditor.workbook.cells import (
     CASE_TEXT_EVIDENCE,
     DATE_FORMAT,
     EXPIRING_FILL,
+    External,
+    Formula,
     Sheet,
     money_format,
 )
@@ -34,6 +37,7 @@ CLAIMS_HEADER = [
     "Amount",
     "Currency",
     "Valued by",
+    "Evidence file",
     "Case id",
     "Date filed",
     "Outcome",
@@ -43,7 +47,8 @@ CLAIMS_HEADER = [
 ]
 FILL_IN = ("Case id", "Date filed", "Outcome", "Amount reimbursed", "Reimbursement id")
 AT = {name: n for n, name in enumerate(CLAIMS_HEADER)}
-CASE_TEXT = frozenset({AT["Case text"]})
+# Every cell of a claim is wrapped and top-aligned, so that it reads beside its tall case text.
+WRAPPED = frozenset(AT.values())
 NEEDS_COST = "needs a unit cost"
 # The kind of Seller Central case each claim is filed as, so the sheet can be sorted and filtered
 # by it.
@@ -73,8 +78,10 @@ LINE_HEIGHT = 13  # points
 TEXT_FORMAT = "@"
 
 
-def claims_sheet(book, con, findings, as_of, max_rows) -> None:
-    """One row per claimable finding: new this month first, then soonest deadline first."""
+def claims_sheet(book, con, findings, rows_of: dict, max_rows) -> None:
+    """One row per claimable finding: new this month first, then soonest deadline first. Its
+    Rule links to the finding's row on the rule's sheet (`rows_of`, per rule, key and status), its
+    Evidence file to the CSV to attach to the case; Days left is Excel's, from the deadline."""
     sheet = Sheet(
         book,
         "Claims",
@@ -96,27 +103,36 @@ def claims_sheet(book, con, findings, as_of, max_rows) -> None:
             12,
             9,
             12,
+            20,
             14,
             12,
             13,
-            12,
+            17,
             16,
             CASE_TEXT_WIDTH,
         ],
         max_rows,
     )
-    column = {name: get_column_letter(CLAIMS_HEADER.index(name) + 1) for name in FILL_IN}
+    column = {
+        name: get_column_letter(CLAIMS_HEADER.index(name) + 1) for name in (*FILL_IN, "Deadline")
+    }
     citations = _citations(con)
     filed = _filed(con)
     ready = [f for f in findings if f["status"] in CLAIMABLE]
     for f in sorted(ready, key=claim_order):
         quoted = citations.get((f["rule"], f["key"], f["bucket"]), [])
         more = f["evidence_rows"] - len(quoted)
+        attached = case_file_name(f["finding_id"])
         case = (
             f["summary"]
             + " Evidence: "
             + "; ".join(quoted)
-            + (f"; and {more} more rows (sheet {f['rule']} of the workbook)." if more > 0 else ".")
+            + (
+                f"; and {more} more rows. All {f['evidence_rows']} evidence rows are in the "
+                f"attached file {attached}."
+                if more > 0
+                else f". The attached file {attached} has these rows in full."
+            )
         )
         case_id, filed_on, outcome, recovered, paid_ids = filed.get(
             f.get("finding_id"), (None,) * 5
@@ -127,7 +143,7 @@ def claims_sheet(book, con, findings, as_of, max_rows) -> None:
                 f.get("change"),
                 f["status"],
                 f["claim_deadline"],
-                (f["claim_deadline"] - as_of).days,
+                Formula(f"={column['Deadline']}{{row}}-TODAY()"),
                 f["rule"],
                 CASE_TYPES.get(f["rule"], ""),
                 f["key"],
@@ -139,6 +155,7 @@ def claims_sheet(book, con, findings, as_of, max_rows) -> None:
                 f["amount"],
                 f["currency"],
                 NEEDS_COST if f["amount"] is None else f["valuation"],
+                attached,
                 case_id,
                 filed_on,
                 outcome,
@@ -149,14 +166,18 @@ def claims_sheet(book, con, findings, as_of, max_rows) -> None:
             fill=EXPIRING_FILL if f["status"] == "expiring" else None,
             formats={
                 AT["Deadline"]: DATE_FORMAT,
+                AT["Days left"]: "0",
                 AT["Amount"]: money_format(f["currency"]),
                 AT["Case id"]: TEXT_FORMAT,
                 AT["Date filed"]: DATE_FORMAT,
                 AT["Amount reimbursed"]: money_format(f["currency"]),
                 AT["Reimbursement id"]: TEXT_FORMAT,
             },
-            links={AT["Rule"]: f"'{f['rule']}'!A1"},
-            wrap=CASE_TEXT,
+            links={
+                AT["Rule"]: rows_of.get((f["rule"], f["key"], f["status"]), f"'{f['rule']}'!A1"),
+                AT["Evidence file"]: External(f"{CASES_FOLDER}/{attached}"),
+            },
+            wrap=WRAPPED,
             height=LINE_HEIGHT * max(1, -(-len(case) // CASE_TEXT_CHARS_PER_LINE)),
         )
     for part in sheet.sheets:
@@ -182,48 +203,11 @@ def _filed(con) -> dict[str, tuple]:
     }
 
 
-# How a case text cites an evidence row: by Amazon's own ids and dates, which Seller Support can
-# look up (a local file name and line number means nothing to them).
-CITE = {
-    "ledger": """concat_ws(' ', 'inventory ledger', strftime(r.date, '%Y-%m-%d'), r.event_type,
-        r.quantity, 'FNSKU ' || r.fnsku, 'reason ' || nullif(r.reason, ''),
-        'Reference ID ' || r.reference_id, 'at ' || r.fulfillment_center)""",
-    "adjustments": """concat_ws(' ', 'inventory adjustment', r.transaction_item_id,
-        strftime(CAST(r.adjusted_date AS DATE), '%Y-%m-%d'), 'FNSKU', r.fnsku, 'reason', r.reason,
-        'quantity', r.quantity)""",
-    "reimbursements": """concat_ws(' ', 'reimbursement', r.reimbursement_id,
-        strftime(CAST(r.approval_date AS DATE), '%Y-%m-%d'), r.reason, 'FNSKU', r.fnsku,
-        r.quantity_reimbursed_total || ' unit(s)', CAST(r.amount_total AS DECIMAL(18,2)),
-        r.currency_unit, 'case ' || nullif(r.case_id, ''),
-        'reversing ' || nullif(r.original_reimbursement_id, ''))""",
-    "returns": """concat_ws(' ', 'customer return', strftime(CAST(r.return_date AS DATE),
-        '%Y-%m-%d'), 'order', r.order_id, 'FNSKU', r.fnsku, r.quantity, 'unit(s)',
-        r.detailed_disposition, 'status ' || r.status,
-        'LPN ' || nullif(r.license_plate_number, ''))""",
-    "settlement": """concat_ws(' ', 'settlement', r.settlement_id, r.transaction_type, 'order',
-        r.order_id, r.amount_type || '/' || r.amount_description,
-        CAST(r.amount AS DECIMAL(18,2)), 'posted ' || strftime(r.posted_date, '%Y-%m-%d'))""",
-    "transactions": """concat_ws(' ', 'transaction', strftime(CAST(r.date_time AS DATE),
-        '%Y-%m-%d'), r.type, 'order ' || r.order_id, 'settlement ' || nullif(r.settlement_id, ''),
-        'total ' || CAST(r.total AS DECIMAL(18,2)))""",
-    "inbound": """concat_ws(' ', 'inbound shipment', r.shipment_id, r.shipment_status, 'FNSKU',
-        r.fnsku, 'shipped', r.quantity_shipped, 'received', r.quantity_received)""",
-    "fee_preview": """concat_ws(' ', 'fee preview of', strftime(r.snapshot_date, '%Y-%m-%d'),
-        'FNSKU ' || r.fnsku, 'ASIN ' || r.asin, 'size tier ' || r.product_size_tier)""",
-    "orders": """concat_ws(' ', 'order', r.amazon_order_id, strftime(CAST(r.purchase_date AS
-        DATE), '%Y-%m-%d'), r.quantity, 'unit(s) of', r.sku, r.order_status)""",
-    "removals": """concat_ws(' ', 'removal order', r.order_id, r.order_type, r.order_status,
-        'FNSKU', r.fnsku)""",
-    "catalog": "concat_ws(' ', 'our catalog: SKU', r.sku, 'unit cost ' || r.unit_cost)",
-}
-
-
 def _citations(con) -> dict[tuple, list[str]]:
     """Per finding, the first evidence rows as its case text cites them."""
-    cited = evidence_sql(con, original=lambda report: CITE.get(report, "e.report"))
     rows = con.execute(
         f"""SELECT rule, "key", bucket,
-            list(original ORDER BY report, file, line)[1:{CASE_TEXT_EVIDENCE}]
-        FROM ({cited}) GROUP BY ALL"""
+            list(cited ORDER BY report, file, line)[1:{CASE_TEXT_EVIDENCE}]
+        FROM ({evidence_sql(con, cited=cite)}) GROUP BY ALL"""
     ).fetchall()
     return {(r, k, b): quoted for r, k, b, quoted in rows}

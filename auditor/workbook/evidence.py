@@ -1,4 +1,5 @@
-"""One sheet per rule: each finding followed by its first evidence rows."""
+"""One sheet per rule: each finding, under its own header row, followed by its first evidence
+rows."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import json
 from auditor.findings import evidence_sql
 from auditor.workbook.cells import (
     BOLD,
+    DATE_FORMAT,
     EVIDENCE_ROWS,
     FINDING_FILL,
+    HEADER_FILL,
     ITALIC,
     Sheet,
     _plain,
@@ -16,16 +19,17 @@ from auditor.workbook.cells import (
 )
 
 
-def evidence_sheet(book, con, rule, info, max_rows) -> None:
-    """The rule's findings, each followed by its evidence rows with their original columns,
-    streamed from the database in the Claims order."""
-    sheet = Sheet(
-        book,
-        rule.code,
-        ["Finding", "Status", "Report", "File", "Line", "Original columns"],
-        [30, 10, 14, 34, 7] + [16] * 20,
-        max_rows,
-    )
+FINDING_HEADER = ["Finding id", "Key", "Status", "Units", "Amount", "Deadline", "Summary"]
+EVIDENCE_HEADER = ["", "", "", "Report", "File", "Line"]  # then the report's own columns
+WIDTHS = [17, 30, 10, 14, 34, 11] + [20] * 30
+
+
+def evidence_sheet(book, con, rule, info, max_rows) -> dict[tuple[str, str, str], str]:
+    """The rule's findings, claimable before expired, each under its own header row and followed
+    by its evidence rows under theirs (report, file, line, the report's columns), streamed from
+    the database. Returns where each finding's row is, per (rule, key, status), as a link
+    target."""
+    sheet = Sheet(book, rule.code, FINDING_HEADER, WIDTHS, max_rows)
     if rule.code in info["not_run"]:
         sheet.append([f"Not run: needs {', '.join(info['not_run'][rule.code])}"])
     # A finding shows its first EVIDENCE_ROWS rows here; evidence.csv holds them all. They are
@@ -52,29 +56,41 @@ def evidence_sheet(book, con, rule, info, max_rows) -> None:
     names = [d[0] for d in cursor.description]
     finding = report = None
     total = 0
+    rows_of: dict[tuple[str, str, str], str] = {}
     while batch := cursor.fetchmany(5_000):
         for values in batch:
             row = dict(zip(names, values, strict=True))
             if (row["key"], row["status"]) != finding:
                 _more_rows(sheet, total)
+                if finding is not None:
+                    sheet.append(FINDING_HEADER, font=BOLD, fill=HEADER_FILL)
                 finding, report = (row["key"], row["status"]), None
                 total = row["rows"] or 0
-                units = f"{row['quantity']} units" if row["quantity"] else ""
                 sheet.append(
-                    [row["key"], row["status"], units, row["amount"], None, row["summary"]],
+                    [
+                        row["finding_id"],
+                        row["key"],
+                        row["status"],
+                        row["quantity"] or None,
+                        row["amount"],
+                        row["claim_deadline"],
+                        row["summary"],
+                    ],
                     font=BOLD,
                     fill=FINDING_FILL,
-                    formats={3: money_format(row["currency"])},
+                    formats={4: money_format(row["currency"]), 5: DATE_FORMAT},
                 )
+                rows_of[(rule.code, *finding)] = f"'{sheet.ws.title}'!A{sheet.row}"
             if row["report"] is None:
                 continue
             original = json.loads(row["original"])
             columns = [c for c in original if not c.startswith("_")]
             if row["report"] != report:
                 report = row["report"]
-                sheet.append(["", "", "report", "file", "line", *columns], font=ITALIC)
+                sheet.append([*EVIDENCE_HEADER, *columns], font=ITALIC)
             sheet.append(
                 [
+                    row["finding_id"],
                     row["key"],
                     row["status"],
                     report,
@@ -86,12 +102,18 @@ def evidence_sheet(book, con, rule, info, max_rows) -> None:
     _more_rows(sheet, total)
     sheet.close()
     con.execute("DROP TABLE _shown")
+    return rows_of
 
 
 def _more_rows(sheet, total: int) -> None:
     """Say how many of a finding's `total` evidence rows the sheet left to evidence.csv."""
     if total > EVIDENCE_ROWS:
         sheet.append(
-            ["", "", f"… and {total - EVIDENCE_ROWS:,} more rows of this finding in evidence.csv"],
+            [
+                "",
+                "",
+                "",
+                f"… and {total - EVIDENCE_ROWS:,} more rows of this finding in evidence.csv",
+            ],
             font=ITALIC,
         )

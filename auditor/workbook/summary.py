@@ -6,7 +6,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 
 from auditor.findings import CLAIMABLE, EXPIRING_DAYS
 from auditor.workbook.cells import (
@@ -17,7 +17,13 @@ from auditor.workbook.cells import (
     print_wide,
     styled_row,
 )
+from auditor.store import has_table
 from rules.registry import RULES
+
+RIGHT = Alignment(horizontal="right")
+# The claims the seller recorded (fba-audit claims mark, or the Claims sheet), in money: filed
+# and waiting, paid (what Amazon paid), denied (what was asked).
+TRACKED = (("filed", "Filed, awaiting Amazon"), ("paid", "Paid by Amazon"), ("denied", "Denied"))
 
 
 def summary_sheet(book, con, info, as_of, findings) -> None:
@@ -25,7 +31,7 @@ def summary_sheet(book, con, info, as_of, findings) -> None:
     print_wide(ws)
     ws.column_dimensions["A"].width = 58
     for letter in "BCDEFGHIJK":
-        ws.column_dimensions[letter].width = 11
+        ws.column_dimensions[letter].width = 13 if letter == "J" else 11
     markets = [
         r[0]
         for r in con.execute(
@@ -38,9 +44,12 @@ def summary_sheet(book, con, info, as_of, findings) -> None:
     claimable = [f for f in findings if f["status"] in CLAIMABLE]
     currencies = sorted({f["currency"] or "" for f in findings}) or ["USD"]
 
-    def put(values, font=None, formats=None, links=None, fill=None):
+    def put(values, font=None, formats=None, links=None, fill=None, align_right=()):
         put.row += 1
-        ws.append(styled_row(ws, put.row, values, font, fill, formats, links))
+        cells = styled_row(ws, put.row, values, font, fill, formats, links)
+        for n in align_right:  # a header over numbers stands over them
+            cells[n].alignment = RIGHT
+        ws.append(cells)
 
     put.row = 0  # the row `put` wrote last
     put(["Amazon FBA claims", ""], font=Font(bold=True, size=14))
@@ -72,6 +81,8 @@ def summary_sheet(book, con, info, as_of, findings) -> None:
                 Decimal(0),
             )
             put([f"{label} ({currency})", lost], formats={1: fmt})
+        for label, amount in _tracked(con, currency):
+            put([f"{label} ({currency})", amount], formats={1: fmt})
     put([])
     first_rule_row = put.row + 2
     put(
@@ -90,8 +101,10 @@ def summary_sheet(book, con, info, as_of, findings) -> None:
         ],
         font=BOLD,
         fill=HEADER_FILL,
+        align_right=range(2, 11),
     )
     fmt = money_format(currencies[0])
+    total = [0] * 8
     for rule in RULES:
         mine = [f for f in findings if f["rule"] == rule.code]
         ready = [f for f in mine if f["status"] in CLAIMABLE]
@@ -99,24 +112,25 @@ def summary_sheet(book, con, info, as_of, findings) -> None:
         for f in mine:
             counts[f["status"]] += 1
         missing = info["not_run"].get(rule.code)
+        numbers = [
+            len(ready),
+            sum(f["quantity"] or 0 for f in ready),
+            sum((f["amount"] or 0 for f in ready), Decimal(0)),
+            counts["open"],
+            counts["expiring"],
+            counts["pending"],
+            counts["expired"],
+            sum(1 for f in mine if f["change"] == "new"),
+        ]
+        total = [t + n for t, n in zip(total, numbers, strict=False)]
         put(
-            [
-                rule.title,
-                rule.code,
-                len(ready),
-                sum(f["quantity"] or 0 for f in ready),
-                sum((f["amount"] or 0 for f in ready), Decimal(0)),
-                counts["open"],
-                counts["expiring"],
-                counts["pending"],
-                counts["expired"],
-                sum(1 for f in mine if f["change"] == "new"),
-                "needs " + ", ".join(missing) if missing else "",
-            ],
+            [rule.title, rule.code, *numbers, "needs " + ", ".join(missing) if missing else ""],
             formats={4: fmt},
             links={1: f"'{rule.code}'!A1"},
         )
     last_rule_row = put.row
+    if len(currencies) == 1:  # amounts in two currencies are never added
+        put(["Total", "", *total[:8]], font=BOLD, formats={4: fmt})
     put([])
     put(
         ["Claims: one row per claim to file, new this run first, then soonest deadline"],
@@ -134,3 +148,24 @@ def summary_sheet(book, con, info, as_of, findings) -> None:
     chart.set_categories(Reference(ws, min_col=1, min_row=first_rule_row, max_row=last_rule_row))
     chart.height, chart.width = 9, 22
     ws.add_chart(chart, f"A{put.row + 2}")
+
+
+def _tracked(con, currency: str) -> list[tuple[str, Decimal]]:
+    """(label, amount) per tracked claim state, in `currency`."""
+    amounts = {}
+    if has_table(con, "claims") and has_table(con, "run_findings"):
+        amounts = dict(
+            con.execute(
+                """SELECT c.state, sum(CASE WHEN c.state = 'paid'
+                                            THEN coalesce(c.recovered, f.amount)
+                                            ELSE f.amount END)
+                FROM claims c JOIN (
+                    SELECT finding_id, amount, currency FROM run_findings
+                    WHERE change <> 'resolved'
+                    QUALIFY row_number() OVER (PARTITION BY finding_id ORDER BY run_id DESC) = 1
+                ) f USING (finding_id)
+                WHERE f.currency = $currency GROUP BY c.state""",
+                {"currency": currency},
+            ).fetchall()
+        )
+    return [(label, amounts.get(state) or Decimal(0)) for state, label in TRACKED]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import zipfile
 from decimal import Decimal
 
@@ -84,7 +85,7 @@ def test_claims_are_soonest_deadline_first_with_case_text(sample_run):
         for column in ("SKU",) if fee_claim else ("Order id", "Shipment id", "FNSKU"):
             value = row[header.index(column)]
             assert value is None or value in case, (column, case)
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:V")
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:W")
 
 
 def test_claims_sheet_has_the_outcome_list_text_case_ids_wrapped_text_and_prints_wide(
@@ -129,8 +130,8 @@ def test_links_resolve_and_the_chart_exists(sample_run):
 def test_evidence_sheets_cite_file_and_line(sample_run):
     sheet = load_workbook(sample_run / "claims.xlsx")["R02"]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
-    cited = [r for r in rows if r[2] == "ledger" and isinstance(r[4], int)]
-    assert cited and all(r[3].startswith("ledger/") for r in cited)
+    cited = [r for r in rows if r[3] == "ledger" and isinstance(r[5], int)]
+    assert cited and all(r[4].startswith("ledger/") for r in cited)
 
 
 def test_report_text_is_never_a_formula(tmp_path):
@@ -153,7 +154,14 @@ def test_report_text_is_never_a_formula(tmp_path):
     assert titles and refs
     assert all(c.data_type == "s" for c in titles + refs)
     with zipfile.ZipFile(tmp_path / "claims.xlsx") as z:
-        assert not any(b"<f>" in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets"))
+        formulas = [
+            f
+            for n in z.namelist()
+            if n.startswith("xl/worksheets")
+            for f in re.findall(rb"<f>(.*?)</f>", z.read(n))
+        ]
+    # the only formulas are the Claims sheet's own days left, one per claim
+    assert formulas == [b"D2-TODAY()"]
 
 
 def test_a_sheet_past_the_row_limit_continues(tmp_path):
@@ -172,17 +180,18 @@ def test_a_sheet_past_the_row_limit_continues(tmp_path):
     write_workbook(con, tmp_path / "claims.xlsx", max_rows=25)
     con.close()
     book = load_workbook(tmp_path / "claims.xlsx")
-    # 30 findings x (finding, report header, evidence row) = 90 rows + headers: 4 sheets.
+    # 30 findings x (header, finding, report header, evidence row) - the first header = 119
+    # rows, 24 to a sheet under its own header: 5 sheets.
     names = [n for n in book.sheetnames if n.split(" ")[0] == "R02"]
-    assert names == ["R02", "R02 (2)", "R02 (3)", "R02 (4)"]
+    assert names == ["R02", "R02 (2)", "R02 (3)", "R02 (4)", "R02 (5)"]
     parts = [book[n] for n in names]
     assert all(p.max_row <= 25 for p in parts)
-    assert all(p["A1"].value == "Finding" for p in parts)
+    assert all(p["A1"].value == "Finding id" for p in parts)
     keys = [
-        r[0]
+        r[1]
         for p in parts
         for r in p.iter_rows(min_row=2, values_only=True)
-        if r[0] and r[2] == "ledger"
+        if r[1] and r[3] == "ledger"
     ]
     assert sorted(keys) == sorted(f"X{n}" for n in range(30))  # nothing lost
 

@@ -4,6 +4,7 @@ sheet holds the claimable findings of findings.csv, and a copy broken by hand do
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
 import shutil
 import subprocess
@@ -75,12 +76,27 @@ def as_libreoffice_writes(cell) -> str:
     return str(value)
 
 
+DAYS_LEFT = re.compile(r"^=([A-Z]+[0-9]+)-TODAY\(\)$")
+
+
 def openpyxl_reads(path: Path) -> dict[str, list[list[str]]]:
+    """Each sheet as openpyxl reads it; a days-left formula as the number it must come to."""
     book = load_workbook(path)
-    return {
-        sheet.title: trimmed([[as_libreoffice_writes(c) for c in row] for row in sheet.iter_rows()])
-        for sheet in book.worksheets
-    }
+    sheets = {}
+    for sheet in book.worksheets:
+        rows = []
+        for row in sheet.iter_rows():
+            cells = []
+            for c in row:
+                days_left = DAYS_LEFT.match(c.value) if c.data_type == "f" else None
+                if days_left:
+                    deadline = sheet[days_left[1]].value.date()
+                    cells.append(str((deadline - dt.date.today()).days))
+                else:
+                    cells.append(as_libreoffice_writes(c))
+            rows.append(cells)
+        sheets[sheet.title] = trimmed(rows)
+    return sheets
 
 
 def differences(seen: dict, written: dict) -> list[tuple[str, str, str]]:

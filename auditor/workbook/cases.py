@@ -1,0 +1,113 @@
+"""The evidence a seller attaches to a case: `cases/<finding id>.csv` beside the workbook, one file
+per claim to file, holding every evidence row of that claim in Amazon's own terms.
+
+Seller Support cannot see the seller's file names or line numbers, so a row is cited by Amazon's
+ids and dates (`CITE`) and then given in full as the report has it (`column: value | ...`). A fee
+claim's file lists every order it covers, however many the case text names."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from auditor.findings import CLAIMABLE, evidence_sql
+from auditor.parsing import sql_text
+
+CASES_FOLDER = "cases"
+
+# How an evidence row is cited: by Amazon's own ids and dates, which Seller Support can look up.
+CITE = {
+    "ledger": """concat_ws(' ', 'inventory ledger', strftime(r.date, '%Y-%m-%d'), r.event_type,
+        r.quantity, 'FNSKU ' || r.fnsku, 'reason ' || nullif(r.reason, ''),
+        'Reference ID ' || r.reference_id, 'at ' || r.fulfillment_center)""",
+    "adjustments": """concat_ws(' ', 'inventory adjustment', r.transaction_item_id,
+        strftime(CAST(r.adjusted_date AS DATE), '%Y-%m-%d'), 'FNSKU', r.fnsku, 'reason', r.reason,
+        'quantity', r.quantity)""",
+    "reimbursements": """concat_ws(' ', 'reimbursement', r.reimbursement_id,
+        strftime(CAST(r.approval_date AS DATE), '%Y-%m-%d'), r.reason, 'FNSKU', r.fnsku,
+        r.quantity_reimbursed_total || ' unit(s)', CAST(r.amount_total AS DECIMAL(18,2)),
+        r.currency_unit, 'case ' || nullif(r.case_id, ''),
+        'reversing ' || nullif(r.original_reimbursement_id, ''))""",
+    "returns": """concat_ws(' ', 'customer return', strftime(CAST(r.return_date AS DATE),
+        '%Y-%m-%d'), 'order', r.order_id, 'FNSKU', r.fnsku, r.quantity, 'unit(s)',
+        r.detailed_disposition, 'status ' || r.status,
+        'LPN ' || nullif(r.license_plate_number, ''))""",
+    "settlement": """concat_ws(' ', 'settlement', r.settlement_id, r.transaction_type, 'order',
+        r.order_id, r.amount_type || '/' || r.amount_description,
+        CAST(r.amount AS DECIMAL(18,2)), 'posted ' || strftime(r.posted_date, '%Y-%m-%d'))""",
+    "transactions": """concat_ws(' ', 'transaction', strftime(CAST(r.date_time AS DATE),
+        '%Y-%m-%d'), r.type, 'order ' || r.order_id, 'settlement ' || nullif(r.settlement_id, ''),
+        'total ' || CAST(r.total AS DECIMAL(18,2)))""",
+    "inbound": """concat_ws(' ', 'inbound shipment', r.shipment_id, r.shipment_status, 'FNSKU',
+        r.fnsku, 'shipped', r.quantity_shipped, 'received', r.quantity_received)""",
+    "fee_preview": """concat_ws(' ', 'fee preview of', strftime(r.snapshot_date, '%Y-%m-%d'),
+        'FNSKU ' || r.fnsku, 'ASIN ' || r.asin, 'size tier ' || r.product_size_tier)""",
+    "orders": """concat_ws(' ', 'order', r.amazon_order_id, strftime(CAST(r.purchase_date AS
+        DATE), '%Y-%m-%d'), r.quantity, 'unit(s) of', r.sku, r.order_status)""",
+    "removals": """concat_ws(' ', 'removal order', r.order_id, r.order_type, r.order_status,
+        'FNSKU', r.fnsku)""",
+    "catalog": "concat_ws(' ', 'our catalog: SKU', r.sku, 'unit cost ' || r.unit_cost)",
+}
+
+
+def cite(report: str) -> str:
+    return CITE.get(report, "e.report")
+
+
+# The row as the report has it, columns in order; blank ones and the loader's own (`_file_id`,
+# ...) left out.
+ROW_TEXT = """array_to_string(list_transform(
+        list_filter(json_keys(original), lambda k: NOT starts_with(k, '_')
+            AND coalesce(json_extract_string(original, '$."' || k || '"'), '') <> ''),
+        lambda k: k || ': ' || json_extract_string(original, '$."' || k || '"')), ' | ')"""
+
+
+def case_file_name(finding_id: str) -> str:
+    return f"{finding_id}.csv"
+
+
+def write_case_files(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
+    """One CSV per claim to file (report, evidence, row), in `folder`, which is replaced whole:
+    a claim paid or expired since the last run leaves no file behind. Returns the files
+    written."""
+    statuses = ", ".join(f"'{s}'" for s in CLAIMABLE)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _case_pointers AS
+        SELECT l.finding_id, e.* FROM last_evidence e
+        JOIN last_findings l ON l.rule = e.rule AND l."key" = e."key" AND l.bucket = e.bucket
+        WHERE l.status IN ({statuses})"""
+    )
+    rows = evidence_sql(con, pointers="_case_pointers", columns=("finding_id",), cited=cite)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _case_rows AS
+        SELECT row_number() OVER (ORDER BY finding_id, report, file, line) AS n, finding_id,
+            report, cited AS evidence, {ROW_TEXT} AS "row"
+        FROM ({rows})"""
+    )
+    found = [
+        r[0]
+        for r in con.execute(
+            f"""SELECT finding_id FROM last_findings WHERE status IN ({statuses})
+            ORDER BY finding_id"""
+        ).fetchall()
+    ]
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    try:
+        for finding_id in found:
+            con.execute(
+                f"""COPY (SELECT report, evidence, "row" FROM _case_rows
+                    WHERE finding_id = {sql_text(finding_id)} ORDER BY n)
+                TO {sql_text(str(staging / case_file_name(finding_id)))} (HEADER true)"""
+            )
+        if folder.exists():
+            shutil.rmtree(folder)
+        staging.rename(folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        con.execute("DROP TABLE IF EXISTS _case_pointers")
+        con.execute("DROP TABLE IF EXISTS _case_rows")
+    return len(found)
