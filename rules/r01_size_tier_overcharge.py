@@ -103,10 +103,10 @@ def summarize(f: dict) -> str:
     measured = "catalog" if facts["dimensions_from"][0] == "catalog" else "fee preview"
     fees = "; ".join(_fee_applied(item, f["currency"]) for item in facts["expected"])
     sentence = (
-        f"SKU {f['sku']} was charged the FBA {spelling(f['currency'], 'fulfilment')} fee of a larger size tier than its true "
-        f"dimensions give on orders {ids(f['refs'], 5)} ({f['event_date']} to "
-        f"{f['last_date']}): by its {measured} dimensions it is {tier}, for which the fee is "
-        f"{fees}, so we were overcharged {money(f['amount'], f['currency'])}."
+        f"SKU {f['sku']} was charged the FBA {spelling(f['currency'], 'fulfilment')} fee of a "
+        f"larger size tier than its true dimensions give on orders {ids(f['refs'], 5)} "
+        f"({f['event_date']} to {f['last_date']}): by its {measured} dimensions it is {tier}, "
+        f"for which the fee is {fees}, so we were overcharged {money(f['amount'], f['currency'])}."
     )
     if "preview_tier" in facts:
         implied = facts["preview_implied_tier"][0]

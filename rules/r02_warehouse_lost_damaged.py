@@ -86,9 +86,8 @@ def _offsets(f: dict) -> str:
     if found:
         made_good.append(f"{units(found)} {were(found)} found again")
     if paid > 0:
-        made_good.append(
-            f"{units(paid)} {were(paid)} reimbursed (reimbursement {ids(facts.get('reimbursement'))})"
-        )
+        paid_by = ids(facts.get("reimbursement"))
+        made_good.append(f"{units(paid)} {were(paid)} reimbursed (reimbursement {paid_by})")
     text = f" Amazon's records show {units(int(facts['pool'][0]))} of this FNSKU lost or damaged"
     text += f" in all, of which {' and '.join(made_good)}" if made_good else ""
     if reversed_:

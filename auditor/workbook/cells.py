@@ -185,8 +185,8 @@ def styled_row(
     wrap: frozenset[int] = frozenset(),
 ) -> list[Cell]:
     """Cells for sheet row `row`: one font and fill for all, a number format or a link (to a
-    place in the workbook, or an `External` file) per column, text wrapped in the `wrap` columns. Dates without a format are
-    shown as yyyy-mm-dd."""
+    place in the workbook, or an `External` file) per column, text wrapped in the `wrap`
+    columns. Dates without a format are shown as yyyy-mm-dd."""
     cells = []
     for n, value in enumerate(values):
         if isinstance(value, Formula):

@@ -18,7 +18,6 @@ from auditor.workbook.cells import (
     money_format,
 )
 
-
 FINDING_HEADER = ["Finding id", "Key", "Status", "Units", "Amount", "Deadline", "Summary"]
 EVIDENCE_HEADER = ["", "", "", "Report", "File", "Line"]  # then the report's own columns
 WIDTHS = [17, 30, 10, 14, 34, 11] + [20] * 30

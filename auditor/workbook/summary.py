@@ -9,6 +9,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font
 
 from auditor.findings import CLAIMABLE, EXPIRING_DAYS
+from auditor.store import has_table
 from auditor.workbook.cells import (
     BOLD,
     DATE_FORMAT,
@@ -17,7 +18,6 @@ from auditor.workbook.cells import (
     print_wide,
     styled_row,
 )
-from auditor.store import has_table
 from rules.registry import RULES
 
 RIGHT = Alignment(horizontal="right")

@@ -18,6 +18,7 @@ from auditor.audit import run_audit
 from auditor.findings import write_csv
 from auditor.ingest import ingest
 from auditor.store import connect
+from tests.grammar import grammar_errors
 from tests.rules.builders import (
     AS_OF,
     ago,
@@ -343,6 +344,7 @@ def test_claims_are_never_negative_and_repeat_exactly(tmp_path_factory, s):
     for f in first:
         assert f["amount"] is None or f["amount"] > 0
         assert f["quantity"] is None or f["quantity"] > 0
+        assert grammar_errors(f["summary"]) == [], f["summary"]
     second, _ = audit_seller(tmp_path_factory.mktemp("b"), texts)
     out = tmp_path_factory.mktemp("out")
     write_csv(first, out / "a.csv")
