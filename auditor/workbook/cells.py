@@ -82,7 +82,10 @@ class Sheet:
             ws.column_dimensions[get_column_letter(n)].width = width
         self.ws, self.row = ws, 0
         self.sheets.append(ws)
-        self.append(self.header, font=BOLD, fill=HEADER_FILL)
+        # a header wider than its column wraps rather than being cut off
+        self.append(
+            self.header, font=BOLD, fill=HEADER_FILL, wrap=frozenset(range(len(self.header)))
+        )
 
     def append(
         self,
