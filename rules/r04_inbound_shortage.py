@@ -30,7 +30,7 @@ Example:
     with or without the shipment id on the reimbursement.
 """
 
-from rules.base import Rule, request, units
+from rules.base import Rule, details, each, ids, request, units, were
 
 
 def query(ctx: dict) -> str:
@@ -41,6 +41,11 @@ def query(ctx: dict) -> str:
         event_currency(NULL, h.currency) AS currency,
         coalesce(v.valuation, 'unknown') AS valuation, v.value AS unit_value,
         [s.shipment_id] AS refs,
+        ['shipped=' || coalesce(s.quantity_shipped, 0),
+         'received=' || coalesce(s.quantity_received, 0),
+         'paid=' || (least(s.reimbursed_named, s.shortage) + s.reimbursed_loose)]
+            || list_transform(list_concat(coalesce(s.named_ids, []), coalesce(s.loose_ids, [])),
+                              lambda i: 'reimbursement=' || i) AS details,
         list_concat([{'report': 'inbound', 'file_id': s._file_id, 'line': s._line}],
                     coalesce(s.evidence, []), coalesce(s.loose_evidence, [])) AS evidence
     FROM inbound_status s
@@ -51,11 +56,24 @@ def query(ctx: dict) -> str:
 
 
 def summarize(f: dict) -> str:
-    return (
-        f"Shipment {f['shipment_id']} closed on {f['event_date']} with {units(f['quantity'])} "
-        f"of FNSKU {f['fnsku']} (SKU {f['sku']}) shipped but never received or reimbursed; "
-        f"{request(f)}."
+    facts = details(f)
+    shipped, received = int(facts["shipped"][0]), int(facts["received"][0])
+    paid = int(facts["paid"][0])
+    n = f["quantity"]
+    text = (
+        f"Shipment {f['shipment_id']} closed on {f['event_date']}: of FNSKU {f['fnsku']} "
+        f"(SKU {f['sku']}) {units(shipped)} {were(shipped)} shipped and {received} received, "
+        f"{shipped - received} short."
     )
+    if paid > 0:
+        text += (
+            f" Amazon reimbursed {paid} of them (reimbursement "
+            f"{ids(facts.get('reimbursement'))}), which leaves {units(n)} never received or "
+            "reimbursed."
+        )
+    else:
+        text += f" {'None was' if shipped - received == 1 else 'None were'} reimbursed."
+    return f"{text} {request(f)[0].upper()}{request(f)[1:]}{each(f)}."
 
 
 RULE = Rule(

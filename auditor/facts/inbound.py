@@ -53,16 +53,19 @@ def inbound_status(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
             GROUP BY ALL
         ), paid AS (
             SELECT amazon_order_id AS shipment_id, fnsku, sum(net_quantity) AS units,
+                list(reimbursement_id ORDER BY reimbursement_id) AS ids,
                 list({'report': 'reimbursements', 'file_id': _file_id, 'line': _line})
                     AS evidence
             FROM reimbursements
             WHERE lower(reason) IN ('lost_inbound', 'damaged_inbound')
             GROUP BY ALL
         ), loose AS (
-            SELECT fnsku, sum(units) AS units, flatten(list(evidence)) AS evidence
+            SELECT fnsku, sum(units) AS units, flatten(list(ids)) AS ids,
+                flatten(list(evidence)) AS evidence
             FROM paid WHERE coalesce(shipment_id, '') = '' GROUP BY fnsku
         ), named AS (
-            SELECT i.*, coalesce(p.units, 0) AS reimbursed_named, p.evidence,
+            SELECT i.*, coalesce(p.units, 0) AS reimbursed_named, p.ids AS named_ids,
+                p.evidence,
                 greatest(i.shortage - coalesce(p.units, 0), 0) AS open_after_named,
                 least(i.shortage, greatest(coalesce(a.units, 0)
                                            - coalesce(i.quantity_received, 0), 0))
@@ -71,7 +74,7 @@ def inbound_status(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
             LEFT JOIN paid p ON p.shipment_id = i.shipment_id AND p.fnsku = i.fnsku
             LEFT JOIN arrived a ON a.shipment_id = i.shipment_id AND a.fnsku = i.fnsku
         ), oldest_first AS (
-            SELECT n.*, l.evidence AS loose_evidence,
+            SELECT n.*, l.evidence AS loose_evidence, l.ids AS loose_ids,
                 CASE WHEN n.closed THEN least(n.open_after_named, greatest(
                     coalesce(l.units, 0) - coalesce(sum(n.open_after_named)
                         FILTER (WHERE n.closed) OVER (
@@ -81,7 +84,8 @@ def inbound_status(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
             FROM named n LEFT JOIN loose l USING (fnsku)
         )
         SELECT * REPLACE (CASE WHEN reimbursed_loose > 0 THEN loose_evidence END
-                          AS loose_evidence),
+                          AS loose_evidence,
+                          CASE WHEN reimbursed_loose > 0 THEN loose_ids END AS loose_ids),
             greatest(reimbursed_named - shortage, 0) AS reimbursed_left_over
         FROM oldest_first"""
     )

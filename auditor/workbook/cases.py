@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from auditor.findings import CLAIMABLE, evidence_sql
-from auditor.parsing import sql_text
+from auditor.reports import REPORTS_BY_KEY
 
 CASES_FOLDER = "cases"
 
@@ -57,12 +57,27 @@ def cite(report: str) -> str:
     return CITE.get(report, "e.report")
 
 
-# The row as the report has it, columns in order; blank ones and the loader's own (`_file_id`,
-# ...) left out.
-ROW_TEXT = """array_to_string(list_transform(
-        list_filter(json_keys(original), lambda k: NOT starts_with(k, '_')
-            AND coalesce(json_extract_string(original, '$."' || k || '"'), '') <> ''),
-        lambda k: k || ': ' || json_extract_string(original, '$."' || k || '"')), ' | ')"""
+def row_text(con: duckdb.DuckDBPyConnection, report: str) -> str:
+    """SQL (over the row `r`) for the row as the report has it, `column: value` joined by ` | `,
+    columns in order; blank ones and the loader's own (`_file_id`, ...) left out."""
+    columns = [
+        name
+        for (name,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index",
+            [REPORTS_BY_KEY[report].table],
+        ).fetchall()
+        if not name.startswith("_")
+    ]
+    return (
+        "concat_ws(' | ', "
+        + ", ".join(
+            f"""'{name}: ' || nullif(CAST(r."{name}" AS VARCHAR), '')""" for name in columns
+        )
+        + ")"
+    )
+
+
+CASE_FILE_HEADER = "report,evidence,row\n"
 
 
 def case_file_name(finding_id: str) -> str:
@@ -80,34 +95,36 @@ def write_case_files(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
         JOIN last_findings l ON l.rule = e.rule AND l."key" = e."key" AND l.bucket = e.bucket
         WHERE l.status IN ({statuses})"""
     )
-    rows = evidence_sql(con, pointers="_case_pointers", columns=("finding_id",), cited=cite)
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _case_rows AS
-        SELECT row_number() OVER (ORDER BY finding_id, report, file, line) AS n, finding_id,
-            report, cited AS evidence, {ROW_TEXT} AS "row"
-        FROM ({rows})"""
+    rows = evidence_sql(
+        con,
+        pointers="_case_pointers",
+        columns=("finding_id",),
+        original=lambda report: row_text(con, report),
+        cited=cite,
     )
-    found = [
-        r[0]
-        for r in con.execute(
-            f"""SELECT finding_id FROM last_findings WHERE status IN ({statuses})
-            ORDER BY finding_id"""
-        ).fetchall()
-    ]
+    # Each claim's file is made whole in SQL (every field quoted, as CSV allows), so that
+    # writing a few thousand files costs one query and one write each.
+    quoted = " || ',' || ".join(
+        f"""'"' || replace(coalesce({c}, ''), '"', '""') || '"'"""
+        for c in ("report", "cited", "original")
+    )
+    files = con.execute(
+        f"""SELECT l.finding_id, coalesce(string_agg({quoted}, chr(10)
+                ORDER BY e.report, e.file, e.line), '')
+        FROM last_findings l LEFT JOIN ({rows}) e USING (finding_id)
+        WHERE l.status IN ({statuses})
+        GROUP BY l.finding_id ORDER BY l.finding_id"""
+    ).fetchall()
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     try:
-        for finding_id in found:
-            con.execute(
-                f"""COPY (SELECT report, evidence, "row" FROM _case_rows
-                    WHERE finding_id = {sql_text(finding_id)} ORDER BY n)
-                TO {sql_text(str(staging / case_file_name(finding_id)))} (HEADER true)"""
-            )
+        for finding_id, lines in files:
+            with open(staging / case_file_name(finding_id), "w", encoding="utf-8") as f:
+                f.write(CASE_FILE_HEADER + lines + ("\n" if lines else ""))
         if folder.exists():
             shutil.rmtree(folder)
         staging.rename(folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         con.execute("DROP TABLE IF EXISTS _case_pointers")
-        con.execute("DROP TABLE IF EXISTS _case_rows")
-    return len(found)
+    return len(files)

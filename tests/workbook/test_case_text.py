@@ -14,7 +14,7 @@ from auditor.store import connect
 from auditor.workbook import write_workbook
 from tests.conftest import SAMPLES
 from tests.grammar import grammar_errors
-from tests.rules.builders import ago, audit, audit_all, catalog, ledger, reimbursements
+from tests.rules.builders import ago, audit, audit_all, catalog, inbound, ledger, reimbursements
 
 COST = catalog({"cost": "8.40"})
 
@@ -185,3 +185,39 @@ def test_a_claim_links_to_its_findings_row_and_counts_its_days_in_excel(sample_a
         days_left = row[header.index("Days left")]
         assert days_left.data_type == "f"
         assert days_left.value == f"=D{days_left.row}-TODAY()"
+
+
+@pytest.mark.parametrize("paid", [0, 1])
+def test_r04_says_what_was_short_and_what_amazon_already_paid(tmp_path, paid):
+    files = {
+        "inbound": inbound(
+            {"shipment": "FBA15SHORT", "shipped": 10, "received": 8, "closed": ago(20)}
+        ),
+        "reimbursements": reimbursements(
+            *(
+                [
+                    {
+                        "date": ago(10),
+                        "reason": "Lost_Inbound",
+                        "cash": 1,
+                        "id": "2000093324",
+                        "order_id": "FBA15SHORT",
+                    }
+                ]
+                if paid
+                else []
+            )
+        ),
+        "catalog": COST,
+    }
+    [f] = audit(tmp_path, files, "R04")
+    assert f["quantity"] == 2 - paid
+    assert grammar_errors(f["summary"]) == []
+    assert "of FNSKU X1 (SKU SKU1) 10 units were shipped and 8 received, 2 short." in f["summary"]
+    if paid:
+        assert (
+            "Amazon reimbursed 1 of them (reimbursement 2000093324), which leaves 1 unit never "
+            "received or reimbursed. We request $8.40." in f["summary"]
+        )
+    else:
+        assert "None were reimbursed. We request $16.80 (2 units at $8.40 each)." in f["summary"]
