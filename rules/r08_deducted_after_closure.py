@@ -32,7 +32,7 @@ Example:
     naming the shipment that Amazon reimbursed under Lost_Warehouse.
 """
 
-from rules.base import Rule, request, units
+from rules.base import Rule, each, request, units, were
 
 
 def query(ctx: dict) -> str:
@@ -56,8 +56,8 @@ def query(ctx: dict) -> str:
 def summarize(f: dict) -> str:
     return (
         f"After shipment {f['shipment_id']} closed, {units(f['quantity'])} of FNSKU "
-        f"{f['fnsku']} (SKU {f['sku']}) already received were deducted from our inventory "
-        f"({f['event_date']}) and never restored or reimbursed; {request(f)}."
+        f"{f['fnsku']} (SKU {f['sku']}) already received {were(f['quantity'])} deducted from our "
+        f"inventory ({f['event_date']}) and never restored or reimbursed; {request(f)}{each(f)}."
     )
 
 
