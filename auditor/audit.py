@@ -12,7 +12,15 @@ import duckdb
 from auditor import facts as shared
 from auditor import stages
 from auditor.claims import settle as settle_claims
-from auditor.fees import RateCard, load_rate_card, load_referral_schedule
+from auditor.fees import (
+    RateCard,
+    ReferralSchedule,
+    builtin_cards,
+    builtin_schedules,
+    in_force,
+    load_rate_card,
+    load_referral_schedule,
+)
 from auditor.findings import claim_lines, findings
 from auditor.history import record_run
 from auditor.policy import load_policy_tables
@@ -43,25 +51,21 @@ class Audit:
 
 
 def rate_cards(user_card: Path | None) -> list[RateCard]:
-    """The built-in card, with a user's card taking precedence over the dates it covers."""
-    builtin = load_rate_card()
-    if user_card is None:
-        return [builtin]
-    user = load_rate_card(Path(user_card))
-    cards = [user]
-    user_to = user.effective_to or dt.date.max
-    if builtin.effective_from < user.effective_from:
-        cards.append(
-            replace(
-                builtin,
-                effective_to=min(
-                    builtin.effective_to or dt.date.max, user.effective_from - dt.timedelta(days=1)
-                ),
-            )
-        )
-    if builtin.effective_to and builtin.effective_to > user_to:
-        cards.append(replace(builtin, effective_from=user_to + dt.timedelta(days=1)))
-    return cards
+    """The built-in cards as they apply day by day, with a user's card taking precedence over
+    the days it covers in its marketplace."""
+    cards = builtin_cards()
+    if user_card is not None:
+        cards.append(replace(load_rate_card(Path(user_card)), priority=2))
+    return in_force(cards)
+
+
+def referral_schedules(user_schedule: Path | None) -> list[ReferralSchedule]:
+    """The built-in referral schedules as they apply day by day, a user's over the days it
+    covers in its marketplace."""
+    schedules = builtin_schedules()
+    if user_schedule is not None:
+        schedules.append(replace(load_referral_schedule(Path(user_schedule)), priority=2))
+    return in_force(schedules)
 
 
 def run_audit(
@@ -73,8 +77,8 @@ def run_audit(
 ) -> Audit:
     load_policy_tables(con, windows)
     cards = rate_cards(rates)
-    schedule = load_referral_schedule(Path(referral) if referral else None)
-    facts = shared.Facts(as_of, cards, schedule)
+    schedules = referral_schedules(referral)
+    facts = shared.Facts(as_of, cards, schedules)
     with stages.stage("rules"):
         shared.build(con, facts)
     loaded = {row[0] for row in con.execute("SELECT DISTINCT report FROM files").fetchall()}
@@ -98,7 +102,8 @@ def run_audit(
                 "AS SELECT * FROM _finding_evidence"
             )
         evidence_parts.append(f"SELECT * FROM _evidence_{rule.code}")
-    audit = Audit(as_of, outcomes, cards, schedule.source, facts.notes, windows)
+    sources = sorted({s.source for s in schedules}, key=lambda s: (not s.startswith("built-in"), s))
+    audit = Audit(as_of, outcomes, cards, ", ".join(sources), facts.notes, windows)
     with stages.stage("findings"):
         if evidence_parts:
             con.execute(

@@ -8,32 +8,40 @@ import datetime as dt
 import math
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 CENT = Decimal("0.01")
-OUNCES = {
-    "oz": Decimal(1),
-    "ounces": Decimal(1),
-    "lb": Decimal(16),
-    "lbs": Decimal(16),
-    "pounds": Decimal(16),
-    "g": Decimal("0.03527396195"),
-    "grams": Decimal("0.03527396195"),
-    "kg": Decimal("35.27396195"),
-    "kilograms": Decimal("35.27396195"),
+# Exact factors to centimetres and grams (an inch is 2.54 cm, a pound 453.59237 g, by definition),
+# so that a size given in either system meets a limit given in either without rounding.
+CENTIMETRES = {
+    "in": Decimal("2.54"),
+    "inches": Decimal("2.54"),
+    "cm": Decimal(1),
+    "centimeters": Decimal(1),
+    "centimetres": Decimal(1),
+    "mm": Decimal("0.1"),
+    "millimeters": Decimal("0.1"),
+    "millimetres": Decimal("0.1"),
 }
-INCHES = {
-    "in": Decimal(1),
-    "inches": Decimal(1),
-    "cm": Decimal("0.3937007874"),
-    "centimeters": Decimal("0.3937007874"),
-    "mm": Decimal("0.03937007874"),
-    "millimeters": Decimal("0.03937007874"),
+GRAMS = {
+    "oz": Decimal("28.349523125"),
+    "ounces": Decimal("28.349523125"),
+    "lb": Decimal("453.59237"),
+    "lbs": Decimal("453.59237"),
+    "pounds": Decimal("453.59237"),
+    "g": Decimal(1),
+    "grams": Decimal(1),
+    "kg": Decimal(1000),
+    "kilograms": Decimal(1000),
 }
+# A card's units: lengths and weights, and the larger weight unit its dimensional divisor gives
+# (cubic inches per pound, cubic centimetres per kilogram).
+CARD_UNITS = {"imperial": ("in", "oz", Decimal(16)), "metric": ("cm", "g", Decimal(1000))}
+LIMITS = ("unit_weight", "longest", "median", "shortest", "length_girth", "dimensional_weight")
 
 
 def money(value: Decimal) -> Decimal:
@@ -42,20 +50,54 @@ def money(value: Decimal) -> Decimal:
 
 @dataclass(frozen=True)
 class Unit:
-    """A product's measured package: three sides in inches and weight in ounces."""
+    """A product's measured package: three sides (longest first) in centimetres and its weight in
+    grams, exactly as converted from the units it was given in."""
 
-    sides: tuple[Decimal, Decimal, Decimal]  # longest, median, shortest
-    weight_oz: Decimal
+    sides_cm: tuple[Decimal, Decimal, Decimal]
+    weight_g: Decimal
 
     @classmethod
     def of(cls, a, b, c, dimension_unit: str, weight, weight_unit: str) -> Unit:
-        to_in = INCHES[dimension_unit.strip().lower()]
-        to_oz = OUNCES[weight_unit.strip().lower()]
-        sides = sorted(
-            (Decimal(str(a)) * to_in, Decimal(str(b)) * to_in, Decimal(str(c)) * to_in),
-            reverse=True,
-        )
-        return cls((sides[0], sides[1], sides[2]), Decimal(str(weight)) * to_oz)
+        to_cm = CENTIMETRES[dimension_unit.strip().lower()]
+        to_g = GRAMS[weight_unit.strip().lower()]
+        sides = sorted((Decimal(str(v)) * to_cm for v in (a, b, c)), reverse=True)
+        return cls((sides[0], sides[1], sides[2]), Decimal(str(weight)) * to_g)
+
+    def sides_in(self, length_unit: str) -> tuple[Decimal, Decimal, Decimal]:
+        factor = CENTIMETRES[length_unit]
+        return tuple(side / factor for side in self.sides_cm)  # type: ignore[return-value]
+
+    def weight_in(self, weight_unit: str) -> Decimal:
+        return self.weight_g / GRAMS[weight_unit]
+
+    @property
+    def sides(self) -> tuple[Decimal, Decimal, Decimal]:
+        return self.sides_in("in")
+
+    @property
+    def weight_oz(self) -> Decimal:
+        return self.weight_in("oz")
+
+
+@dataclass(frozen=True)
+class PriceBand:
+    """A range of unit prices with its own fees: up to `limit` (`inclusive` or not), past the
+    previous band's limit; the last band has no limit. `by_category` gives some categories their
+    own limit."""
+
+    name: str
+    limit: Decimal | None
+    inclusive: bool
+    by_category: dict[str, Decimal]
+
+    def limit_for(self, category: str | None, known: bool) -> Decimal | None:
+        """The band's limit for a SKU of `category`; for a SKU whose category is not `known`, the
+        lowest limit the band has (so an unknown category never expects the cheaper fee)."""
+        if self.limit is None:
+            return None
+        if not known:
+            return min([self.limit, *self.by_category.values()])
+        return self.by_category.get(category_key(category or ""), self.limit)
 
 
 @dataclass(frozen=True)
@@ -67,76 +109,176 @@ class RateCard:
     effective_to: dt.date | None
     source: str
     data: dict
+    priority: int = 0  # where cards overlap, the higher applies (a peak card over its season)
 
     @property
-    def low_price_below(self) -> Decimal:
-        return Decimal(self.data["low_price_below"])
+    def units(self) -> tuple[str, str, Decimal]:
+        return CARD_UNITS[self.data.get("units", "imperial")]
+
+    @property
+    def bands(self) -> list[PriceBand]:
+        """The card's price bands, cheapest first; a card of one price has one band, `any`."""
+        if "price_bands" in self.data:
+            bands = self.data["price_bands"]
+        elif "low_price_below" in self.data:
+            bands = [{"name": "low", "below": self.data["low_price_below"]}, {"name": "standard"}]
+        else:
+            bands = [{"name": "standard"}]
+        out = []
+        for band in bands:
+            limit = band.get("below", band.get("up_to"))
+            by_category = band.get("below_by_category", band.get("up_to_by_category", {}))
+            out.append(
+                PriceBand(
+                    band["name"],
+                    None if limit is None else Decimal(limit),
+                    "up_to" in band,
+                    {category_key(k): Decimal(v) for k, v in by_category.items()},
+                )
+            )
+        return out
+
+    @property
+    def surcharges(self) -> list[dict]:
+        """Percentages added to the fulfilment fee from a date (a fuel and logistics
+        surcharge): name, rate, effective_from, effective_to."""
+        return self.data.get("surcharges", [])
 
     def tier_rank(self, name: str | None) -> int | None:
         """A tier's place in the card, smallest first; None for a name the card does not use."""
-        names = [t["name"] for t in self.data["tiers"]]
+        names = [t["name"] for t in self.tiers]
         wanted = (name or "").strip().lower()
         return names.index(wanted) if wanted in names else None
 
+    def _limit(self, tier: dict, name: str):
+        """A tier's limit in the card's units, whatever suffix the card wrote it with."""
+        length, weight, _ = self.units
+        for key in (f"max_{name}", f"max_{name}_{length}", f"max_{name}_{weight}"):
+            if key in tier:
+                return Decimal(str(tier[key]))
+        return None
+
     def tier(self, unit: Unit) -> str:
-        longest, median, shortest = unit.sides
-        for tier in self.data["tiers"]:
-            girth = self._length_girth(unit, tier["name"])
-            limits = (
-                (unit.weight_oz, tier.get("max_unit_weight_oz")),
-                (longest, tier.get("max_longest")),
-                (median, tier.get("max_median")),
-                (shortest, tier.get("max_shortest")),
-                (girth, tier.get("max_length_girth")),
-            )
-            if all(limit is None or value <= Decimal(str(limit)) for value, limit in limits):
+        length, weight, _ = self.units
+        unit_weight = unit.weight_in(weight)
+        for tier in self.tiers:
+            longest, median, shortest = self._sides(unit, tier["name"])
+            values = {
+                "unit_weight": unit_weight,
+                "longest": longest,
+                "median": median,
+                "shortest": shortest,
+                "length_girth": longest + 2 * (median + shortest),
+                "dimensional_weight": self._dimensional(unit, tier["name"]),
+            }
+            if all(
+                (limit := self._limit(tier, name)) is None or values[name] <= limit
+                for name in LIMITS
+            ):
                 return tier["name"]
-        return self.data["tiers"][-1]["name"]
+        return self.tiers[-1]["name"]
 
-    def _length_girth(self, unit: Unit, tier_name: str) -> Decimal:
-        longest, median, shortest = self._bulky_sides(unit, tier_name)
-        return longest + 2 * (median + shortest)
+    @property
+    def tiers(self) -> list[dict]:
+        """The tiers every product is sized into (those only for some categories left out)."""
+        return [t for t in self.data["tiers"] if "only_for" not in t]
 
-    def _bulky_sides(self, unit: Unit, tier_name: str) -> tuple[Decimal, Decimal, Decimal]:
-        longest, median, shortest = unit.sides
-        if tier_name in ("large bulky", "extra-large"):
-            floor = Decimal(str(self.data["bulky_min_side"]))
+    def _sides(self, unit: Unit, tier_name: str) -> tuple[Decimal, Decimal, Decimal]:
+        longest, median, shortest = unit.sides_in(self.units[0])
+        if tier_name in self.data.get("min_side_tiers", ("large bulky", "extra-large")):
+            floor = Decimal(str(self.data.get("bulky_min_side", 0)))
             median, shortest = max(median, floor), max(shortest, floor)
         return longest, median, shortest
 
-    def shipping_weight_oz(self, unit: Unit, tier_name: str) -> Decimal:
-        tier = next(t for t in self.data["tiers"] if t["name"] == tier_name)
-        over = tier.get("unit_weight_over_oz")
-        if tier["shipping_weight"] == "unit" or (over and unit.weight_oz > Decimal(str(over))):
-            return unit.weight_oz
-        longest, median, shortest = self._bulky_sides(unit, tier_name)
-        dimensional_lb = longest * median * shortest / Decimal(self.data["dimensional_divisor"])
-        return max(unit.weight_oz, dimensional_lb * 16)
-
-    def fulfilment_fee(self, unit: Unit, unit_price: Decimal | None) -> tuple[str, Decimal]:
-        """(tier, fee per unit) for a unit sold at `unit_price` (None: the standard fees)."""
-        tier = self.tier(unit)
-        weight = self.shipping_weight_oz(unit, tier)
-        band = "low" if unit_price is not None and unit_price < self.low_price_below else "standard"
-        fees = [f for f in self.data["fees"] if f["tier"] == tier]
-        fee = next((f for f in fees if f["price"] == band), None) or next(
-            f for f in fees if f["price"] in ("any", "standard")
+    def _dimensional(self, unit: Unit, tier_name: str) -> Decimal:
+        """Dimensional weight in the card's weight unit."""
+        divisor = self.data.get("dimensional_divisor") or self.data.get(
+            "dimensional_divisor_cm3_per_kg"
         )
-        return tier, _bracket_fee(fee, weight)
+        longest, median, shortest = self._sides(unit, tier_name)
+        return longest * median * shortest / Decimal(str(divisor)) * self.units[2]
+
+    def shipping_weight(self, unit: Unit, tier_name: str, rule: str | None = None) -> Decimal:
+        """The weight a tier's fee is read at: the unit weight, or the greater of it and the
+        dimensional weight (`rule` overrides the tier's, for fee tables weighed otherwise)."""
+        weight_unit = self.units[1]
+        tier = next(t for t in self.data["tiers"] if t["name"] == tier_name)
+        unit_weight = unit.weight_in(weight_unit)
+        over = tier.get(f"unit_weight_over_{weight_unit}")
+        if (rule or tier["shipping_weight"]) == "unit" or (
+            over and unit_weight > Decimal(str(over))
+        ):
+            return unit_weight
+        return max(unit_weight, self._dimensional(unit, tier_name))
+
+    def shipping_weight_oz(self, unit: Unit, tier_name: str) -> Decimal:
+        return self.shipping_weight(unit, tier_name) * GRAMS[self.units[1]] / GRAMS["oz"]
+
+    def band_fee(self, unit: Unit, band: str) -> tuple[str, Decimal]:
+        """(tier, fee per unit) in price band `band`. A tier without fees of its own in the band
+        pays its `any` fees, else those of the card's last band."""
+        tier = self.tier(unit)
+        fees = [
+            f
+            for f in self.data["fees"]
+            if f["tier"] == tier and "only_for" not in f and not f.get("incomplete")
+        ]
+        last = self.bands[-1].name
+        fee = next(
+            (f for wanted in (band, "any", last, "standard") for f in fees if f["price"] == wanted),
+            None,
+        )
+        if fee is None:
+            raise ValueError(f"{self.name}: no fee for {tier} in band {band}")
+        weight = self.shipping_weight(unit, tier, fee.get("shipping_weight"))
+        try:
+            return tier, _bracket_fee(fee, weight, self.units[1])
+        except ValueError:
+            if band == last:
+                raise
+            return self.band_fee(unit, last)  # past a band's brackets: the standard fee
+
+    def band_of(self, unit_price: Decimal | None, category: str | None = None) -> str:
+        """The price band of a unit price (None: the last, standard, band)."""
+        bands = self.bands
+        if unit_price is None:
+            return bands[-1].name
+        for band in bands:
+            limit = band.limit_for(category, category is not None)
+            if limit is None or unit_price < limit or (band.inclusive and unit_price == limit):
+                return band.name
+        return bands[-1].name
+
+    def fulfilment_fee(
+        self, unit: Unit, unit_price: Decimal | None, category: str | None = None
+    ) -> tuple[str, Decimal]:
+        """(tier, fee per unit) for a unit sold at `unit_price` (None: the standard fees)."""
+        return self.band_fee(unit, self.band_of(unit_price, category))
+
+    def surcharge_rate(self, day: dt.date) -> Decimal:
+        return sum(
+            (
+                Decimal(s["rate"])
+                for s in self.surcharges
+                if s["effective_from"] <= day <= s.get("effective_to", dt.date.max)
+            ),
+            Decimal(0),
+        )
 
 
-def _bracket_fee(fee: dict, weight: Decimal) -> Decimal:
+def _bracket_fee(fee: dict, weight: Decimal, unit: str = "oz") -> Decimal:
     for up_to, amount in fee.get("brackets", []):
-        if weight <= up_to:
+        if weight <= Decimal(str(up_to)):
             return Decimal(amount)
     steps = [fee["above"]] if "above" in fee else fee.get("bands", [])
     for step in steps:
-        if "up_to_oz" in step and weight > step["up_to_oz"]:
+        up_to = step.get(f"up_to_{unit}")
+        if up_to is not None and weight > Decimal(str(up_to)):
             continue
-        above = max(Decimal(0), weight - step["from_oz"])
-        count = math.ceil(above / Decimal(step["step_oz"]))
+        above = max(Decimal(0), weight - Decimal(str(step[f"from_{unit}"])))
+        count = math.ceil(above / Decimal(str(step[f"step_{unit}"])))
         return Decimal(step["base"]) + count * Decimal(step["step_fee"])
-    raise ValueError(f"no fee for {weight} oz in {fee['tier']}")
+    raise ValueError(f"no fee for {weight} {unit} in {fee['tier']}")
 
 
 def category_key(name: str) -> str:
@@ -154,6 +296,9 @@ class ReferralSchedule:
     names: dict[str, str]  # category_key -> canonical name
     product_groups: dict[str, str]  # category_key(product group) -> canonical category name
     source: str
+    effective_from: dt.date = dt.date(2000, 1, 1)
+    effective_to: dt.date | None = None
+    priority: int = 0  # a seller's own schedule (2) over a built-in one (0)
 
     def category(self, referral_category: str | None, product_group: str | None) -> str | None:
         """The schedule's category for a SKU: the catalog's, when it names one; the fee preview's
@@ -185,7 +330,8 @@ class ReferralSchedule:
                 if upper is None or unit_price <= upper:
                     break
                 lower = upper
-        return max(money(fee), self.minimum)
+        minimum = Decimal(rule["minimum"]) if "minimum" in rule else self.minimum
+        return max(money(fee), minimum)
 
 
 def _whole_rate(bands: list[dict], price: Decimal) -> str:
@@ -200,6 +346,7 @@ def _whole_rate(bands: list[dict], price: Decimal) -> str:
 
 
 def _read_toml(path: Path | None, default: str) -> tuple[dict, str]:
+    """A TOML file: the user's at `path`, else the built-in `default`."""
     if path is not None:
         return tomllib.loads(Path(path).read_text(encoding="utf-8")), str(path)
     text = resources.files("auditor.data").joinpath(default).read_text(encoding="utf-8")
@@ -207,8 +354,8 @@ def _read_toml(path: Path | None, default: str) -> tuple[dict, str]:
 
 
 @cache
-def load_rate_card(path: Path | None = None) -> RateCard:
-    data, source = _read_toml(path, "us_fba_2024-02-05.toml")
+def load_rate_card(path: Path | None = None, default: str = "us_fba_2024-02-05.toml") -> RateCard:
+    data, source = _read_toml(path, default)
     return RateCard(
         name=data["name"],
         marketplace=data["marketplace"],
@@ -217,12 +364,52 @@ def load_rate_card(path: Path | None = None) -> RateCard:
         effective_to=data.get("effective_to"),
         source=source,
         data=data,
+        priority=1 if data.get("season") == "peak" else 0,
     )
 
 
+def builtin_names(kind: str) -> list[str]:
+    """The data files of a kind (`fba`, `referral`) built in, e.g. `uk_fba_2026-02-01.toml`."""
+    return sorted(
+        f.name for f in resources.files("auditor.data").iterdir() if f"_{kind}_" in f.name
+    )
+
+
+def builtin_cards() -> list[RateCard]:
+    return [load_rate_card(None, name) for name in builtin_names("fba")]
+
+
+def in_force(cards: list) -> list:
+    """The cards as they apply, day by day: where two of a marketplace overlap, the one of
+    higher priority (a seller's own over a built-in, a peak season's over the year's) holds its
+    days and the other keeps the rest, split around them if need be."""
+    out: list = []
+    for card in sorted(cards, key=lambda c: -c.priority):
+        pieces = [card]
+        for held in out:
+            if held.marketplace != card.marketplace or held.priority == card.priority:
+                continue
+            start, end = held.effective_from, held.effective_to or dt.date.max
+            rest = []
+            for piece in pieces:
+                to = piece.effective_to or dt.date.max
+                if to < start or piece.effective_from > end:
+                    rest.append(piece)
+                    continue
+                if piece.effective_from < start:
+                    rest.append(replace(piece, effective_to=start - dt.timedelta(days=1)))
+                if to > end:
+                    rest.append(replace(piece, effective_from=end + dt.timedelta(days=1)))
+            pieces = rest
+        out.extend(pieces)
+    return sorted(out, key=lambda c: (c.marketplace, c.effective_from))
+
+
 @cache
-def load_referral_schedule(path: Path | None = None) -> ReferralSchedule:
-    data, source = _read_toml(path, "us_referral_2024.toml")
+def load_referral_schedule(
+    path: Path | None = None, default: str = "us_referral_2024.toml"
+) -> ReferralSchedule:
+    data, source = _read_toml(path, default)
     categories = {category_key(k): v for k, v in data["categories"].items()}
     names = {category_key(k): k for k in data["categories"]}
     groups = {category_key(k): v for k, v in data.get("product_groups", {}).items()}
@@ -234,4 +421,10 @@ def load_referral_schedule(path: Path | None = None) -> ReferralSchedule:
         names=names,
         product_groups=groups,
         source=source,
+        effective_from=data.get("effective_from", dt.date(2000, 1, 1)),
+        effective_to=data.get("effective_to"),
     )
+
+
+def builtin_schedules() -> list[ReferralSchedule]:
+    return [load_referral_schedule(None, name) for name in builtin_names("referral")]

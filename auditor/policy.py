@@ -101,6 +101,18 @@ def load_policy_tables(
         f"""CREATE OR REPLACE TEMP MACRO event_currency(country, home) AS
         coalesce(MAP {{{by_country}}}[upper(country)], home, 'USD')"""
     )
+    # The marketplace of a settlement's marketplace-name or a Date Range row's marketplace
+    # ("Amazon.de"), else the only marketplace of its currency (GBP: UK); NULL when unknown.
+    markets = _rows("marketplaces.csv")
+    by_name = ", ".join(f"'{r['name']}': '{r['marketplace']}'" for r in markets)
+    currencies: dict[str, list[str]] = {}
+    for r in markets:
+        currencies.setdefault(r["currency"], []).append(r["marketplace"])
+    only = ", ".join(f"'{c}': '{m[0]}'" for c, m in sorted(currencies.items()) if len(m) == 1)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP MACRO marketplace_of(name, cur) AS coalesce(
+            MAP {{{by_name}}}[lower(trim(name))], MAP {{{only}}}[cur])"""
+    )
     # A policy value for the region an amount's currency belongs to (US when unlisted). The
     # values are spelled into the macro: a macro that queried tables would capture its caller's
     # column names.

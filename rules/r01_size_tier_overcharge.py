@@ -44,15 +44,23 @@ from rules.base import Rule, details, ids, money, spelling
 def query(ctx: dict) -> str:
     return """
     WITH priced AS (
-        -- each posting of an order item is charged for its own quantity
+        -- each posting of an order item is charged for its own quantity, at the fee of the
+        -- card in force on its day for its unit price's band, plus any surcharge of that day
         SELECT p.*, e.tier, e.preview_tier, e.preview_implied_tier, e.dimensions_from, e.card,
-            e.tier_rank, e.preview_tier_rank, e.preview_implied_rank, e.low_price_below,
-            CAST(p.principal / p.quantity AS DECIMAL(18,4)) < e.low_price_below AS low_price,
-            CASE WHEN low_price THEN e.fee_low ELSE e.fee_standard END AS expected
+            e.tier_rank, e.preview_tier_rank, e.preview_implied_rank, e.band, e.price_above,
+            e.above_strict, e.price_to, e.to_strict, e.fee AS table_fee, coalesce(s.rate, 0) AS surcharge,
+            round(e.fee * (1 + coalesce(s.rate, 0)), 2) AS expected
         FROM postings p
         JOIN expected_fba_fees e
-          ON e.sku = p.sku AND e.currency = p.currency
+          ON e.sku = p.sku AND e.marketplace = p.marketplace
          AND p.posted_on BETWEEN e.card_from AND coalesce(e.card_to, DATE '9999-12-31')
+         AND (e.price_above IS NULL OR p.principal / p.quantity > e.price_above
+              OR (NOT e.above_strict AND p.principal / p.quantity = e.price_above))
+         AND (e.price_to IS NULL OR p.principal / p.quantity < e.price_to
+              OR (NOT e.to_strict AND p.principal / p.quantity = e.price_to))
+        LEFT JOIN fee_surcharges s
+          ON s.card = e.card AND s.marketplace = e.marketplace
+         AND p.posted_on BETWEEN s.surcharge_from AND s.surcharge_to
         WHERE p.kind = 'Order' AND p.fba_fee IS NOT NULL AND p.quantity > 0
           AND p.principal IS NOT NULL
     ), preview AS (
@@ -67,8 +75,11 @@ def query(ctx: dict) -> str:
         -p.fba_fee - p.expected * p.quantity AS amount, p.currency, 'fee' AS valuation,
         p.expected AS unit_value, [p.order_id] AS refs,
         ['expected=' || CAST(p.expected AS DECIMAL(18,2)) || '|' || p.card || '|'
-             || CASE WHEN p.low_price THEN 'low' ELSE 'standard' END || '|'
-             || CAST(p.low_price_below AS DECIMAL(18,2)),
+             || p.band || '|' || coalesce(CAST(p.price_above AS DECIMAL(18,2)) || '', '') || '|'
+             || CASE WHEN p.above_strict THEN 'over' ELSE 'from' END || '|'
+             || coalesce(CAST(p.price_to AS DECIMAL(18,2)) || '', '') || '|'
+             || CASE WHEN p.to_strict THEN 'under' ELSE 'up to' END || '|'
+             || CAST(p.surcharge AS DECIMAL(18,4)),
          'tier=' || p.tier, 'dimensions_from=' || p.dimensions_from]
         || CASE WHEN p.preview_tier_rank > p.tier_rank
                   OR p.preview_tier_rank > p.preview_implied_rank
@@ -88,13 +99,23 @@ def query(ctx: dict) -> str:
 
 
 def _fee_applied(item: str, currency: str) -> str:
-    fee, card, band, threshold = item.split("|")
-    price = (
-        f"a price under {money(Decimal(threshold), currency)}"
-        if band == "low"
-        else f"a price of {money(Decimal(threshold), currency)} or more"
+    fee, card, _band, above, over, to, under, surcharge = item.split("|")
+    bounds = []
+    if above:
+        bounds.append(
+            f"over {money(Decimal(above), currency)}"
+            if over == "over"
+            else f"of {money(Decimal(above), currency)} or more"
+        )
+    if to:
+        bounds.append(f"{under} {money(Decimal(to), currency)}")
+    price = f"a price {' and '.join(bounds)}" if bounds else "any price"
+    extra = (
+        f", with its {Decimal(surcharge) * 100:g}% fuel and logistics surcharge"
+        if Decimal(surcharge)
+        else ""
     )
-    return f"{money(Decimal(fee), currency)} per unit ({card}, {price})"
+    return f"{money(Decimal(fee), currency)} per unit ({card}, {price}{extra})"
 
 
 def summarize(f: dict) -> str:

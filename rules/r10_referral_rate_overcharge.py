@@ -38,9 +38,13 @@ from rules.base import Rule, details, ids, money
 def query(ctx: dict) -> str:
     return f"""
     WITH priced AS (
-        -- each posting of an order item is charged for its own quantity
-        SELECT o.*, c.category, {SALES_PRICE} AS sales_price
-        FROM postings o JOIN sku_categories c USING (sku)
+        -- each posting of an order item is charged for its own quantity, at the schedule in
+        -- force on its day in its marketplace
+        SELECT o.*, r.schedule, c.category, {SALES_PRICE} AS sales_price
+        FROM postings o
+        JOIN referral_schedules r ON r.marketplace = o.marketplace
+         AND o.posted_on BETWEEN r.schedule_from AND coalesce(r.schedule_to, DATE '9999-12-31')
+        JOIN sku_categories c ON c.schedule = r.schedule AND c.sku = o.sku
         WHERE o.kind = 'Order' AND o.commission IS NOT NULL AND o.quantity > 0
           AND o.principal IS NOT NULL
     )
@@ -53,7 +57,7 @@ def query(ctx: dict) -> str:
         o.evidence
     FROM priced p
     JOIN referral_expected e
-      ON e.category = p.category AND e.sales_price = p.sales_price AND e.currency = p.currency
+      ON e.schedule = p.schedule AND e.category = p.category AND e.sales_price = p.sales_price
     JOIN order_lines o USING (order_id, sku)
     LEFT JOIN fee_preview_latest f USING (sku)
     WHERE -p.commission - e.fee * p.quantity

@@ -46,7 +46,7 @@ TABLES = [
 class Facts:
     as_of: dt.date
     cards: list[RateCard]
-    referral: ReferralSchedule
+    referral: list[ReferralSchedule]  # in force, day by day
     notes: list[str] = field(default_factory=list)  # what the run could not check, and why
     unknown_categories: list[str] = field(default_factory=list)
 
@@ -57,6 +57,6 @@ def build(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
     values.unit_values(con, facts.as_of)
     inbound.inbound_status(con, facts)
     losses.loss_pool(con)
-    fees.expected_fba_fees(con, facts)
     fees.referral(con, facts)
+    fees.expected_fba_fees(con, facts)
     views.uncovered_currencies(con, facts)

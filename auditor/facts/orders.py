@@ -57,7 +57,9 @@ def order_lines_and_refunds(con: duckdb.DuckDBPyConnection, facts: Facts) -> Non
         f"""CREATE OR REPLACE TEMP TABLE postings AS
         WITH settled AS (
             SELECT transaction_type AS kind, 'settlement' AS source, order_id, sku,
-                any_value(currency) AS currency, min(posted_on) AS posted_on,
+                any_value(currency) AS currency,
+                marketplace_of(any_value(marketplace_name), any_value(currency)) AS marketplace,
+                min(posted_on) AS posted_on,
                 -- the units are on the Principal line (some files repeat them on every line)
                 coalesce(sum(quantity_purchased) FILTER (WHERE {principal}),
                          max(quantity_purchased)) AS quantity,
@@ -70,6 +72,7 @@ def order_lines_and_refunds(con: duckdb.DuckDBPyConnection, facts: Facts) -> Non
                 shipment_id, adjustment_id, coalesce(posted_date_time, posted_on)
         ), ranged AS (
             SELECT type AS kind, 'transactions' AS source, order_id, sku, currency,
+                marketplace_of(marketplace, currency) AS marketplace,
                 CAST(date_time AS DATE) AS posted_on, quantity, product_sales AS principal,
                 shipping_credits AS shipping, gift_wrap_credits AS gift_wrap,
                 selling_fees AS commission, fba_fees AS fba_fee,

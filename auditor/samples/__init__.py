@@ -342,7 +342,7 @@ def _write_fee_preview(s: Seller, out: Path, cut: dt.date) -> None:
             if p.sku == "KS-SPAT-SIL" and snapshot == late:
                 dims = SPATULA_MEASURED
             unit = Unit.of(*dims, "in", p.weight_oz, "oz")
-            tier, fee = s.card.fulfilment_fee(unit, p.price)
+            tier, fee = s.card_on(dt.date.fromisoformat(snapshot)).fulfilment_fee(unit, p.price)
             referral = s.expected_commission(p)
             longest, median, shortest = unit.sides
             rows.append(

@@ -9,7 +9,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from auditor.fees import Unit, load_rate_card, load_referral_schedule, money
+from auditor.fees import (
+    RateCard,
+    Unit,
+    builtin_cards,
+    in_force,
+    load_rate_card,
+    load_referral_schedule,
+    money,
+)
 from auditor.samples.catalog import Product
 
 # The audit date of the samples. The year ends inside the US fee card of 2024-02-05 - 2026-01-14,
@@ -73,6 +81,7 @@ class Seller:
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
         self.card = load_rate_card()
+        self.cards = [c for c in in_force(builtin_cards()) if c.marketplace == "US"]
         self.referral = load_referral_schedule()
         self._ids = defaultdict(int)
 
@@ -89,9 +98,21 @@ class Seller:
         return f"LPN{self._next('lpn') * 7_654_321 % 10**10:010d}"
 
     # -- money ---------------------------------------------------------------------------------
-    def expected_fee(self, product: Product) -> Decimal:
-        unit = Unit.of(*product.dims, "in", product.weight_oz, "oz")
-        return self.card.fulfilment_fee(unit, product.price)[1]
+    def card_on(self, day: dt.date | None) -> RateCard:
+        """The US card in force on `day` (a peak season's in its season); the first without."""
+        if day is not None:
+            for card in self.cards:
+                if card.effective_from <= day <= (card.effective_to or dt.date.max):
+                    return card
+        return self.card
+
+    def expected_fee(
+        self, product: Product, day: dt.date | None = None, dims: tuple | None = None
+    ) -> Decimal:
+        """The fulfilment fee of a unit posted on `day`, measured as `dims` (its true ones by
+        default)."""
+        unit = Unit.of(*(dims or product.dims), "in", product.weight_oz, "oz")
+        return self.card_on(day).fulfilment_fee(unit, product.price)[1]
 
     def expected_commission(self, product: Product) -> Decimal:
         return self.referral.fee(product.category, product.price)
@@ -133,6 +154,8 @@ class Seller:
         fee: Decimal | None = None,
         commission: Decimal | None = None,
         fee_total: Decimal | None = None,
+        measured: tuple | None = None,
+        fee_extra: Decimal = Decimal(0),
     ) -> Order:
         purchased = dt.datetime.combine(
             day, dt.time(self.rng.randrange(24), self.rng.randrange(60), self.rng.randrange(60))
@@ -145,11 +168,11 @@ class Seller:
             purchased,
             posted,
             commission if commission is not None else self.expected_commission(product),
-            fee if fee is not None else self.expected_fee(product),
+            fee if fee is not None else self.expected_fee(product, posted.date(), measured),
         )
         self.orders.append(order)
         tax = money(order.principal * Decimal("0.07"))
-        fee_total = fee_total if fee_total is not None else order.fee * qty
+        fee_total = fee_total if fee_total is not None else order.fee * qty + fee_extra
         for amount_type, description, amount in (
             ("ItemPrice", "Principal", order.principal),
             ("ItemPrice", "Tax", tax),

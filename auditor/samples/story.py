@@ -9,7 +9,7 @@ import datetime as dt
 import math
 from decimal import Decimal
 
-from auditor.fees import Unit, money
+from auditor.fees import money
 from auditor.samples.catalog import BY_SKU, PRODUCTS, Product
 from auditor.samples.seller import AS_OF, START, Plant, Seller
 
@@ -24,16 +24,16 @@ def d(text: str) -> dt.date:
 
 
 def charges(s: Seller, product: Product, day: dt.date, qty: int):
-    """(fee per unit, commission per unit, fee total) an ordinary order is charged."""
-    fee, commission, total = s.expected_fee(product), s.expected_commission(product), None
+    """(dimensions Amazon charges the fee for, commission per unit, extra on the fee total) of
+    an ordinary order; its fee is the card's of the day it is posted."""
+    measured, commission, extra = None, s.expected_commission(product), Decimal(0)
     if product.sku == "KS-SPAT-SIL" and day >= SPATULA_OVERCHARGE_FROM:
-        measured = Unit.of(*SPATULA_MEASURED, "in", product.weight_oz, "oz")
-        fee = s.card.fulfilment_fee(measured, product.price)[1]  # large standard
+        measured = SPATULA_MEASURED  # large standard
     if product.sku == "BT-SERUM-30" and day >= SERUM_OVERCHARGE_FROM:
         commission = money(product.price * Decimal("0.15"))  # charged at 15%, not 8%
     if product.sku == "HM-CANDLE-SOY" and qty == 2:
-        total = fee * 2 + Decimal("0.01")  # half a cent a unit: under tolerance
-    return fee, commission, total
+        extra = Decimal("0.01")  # half a cent a unit: under tolerance
+    return measured, commission, extra
 
 
 def ordinary_business(s: Seller) -> None:
@@ -47,8 +47,10 @@ def ordinary_business(s: Seller) -> None:
         for _ in range(max(0, round(rng.gauss(mean, math.sqrt(mean))))):
             product = rng.choices(sellable, weights)[0]
             qty = 2 if rng.random() < 0.08 else 1
-            fee, commission, total = charges(s, product, day, qty)
-            order = s.sell(product, day, qty, fee, commission, total)
+            measured, commission, extra = charges(s, product, day, qty)
+            order = s.sell(
+                product, day, qty, commission=commission, measured=measured, fee_extra=extra
+            )
             roll = rng.random()
             back = order.posted.date() + rng.randint(4, 20) * DAY
             refunded = back + rng.randint(0, 2) * DAY
