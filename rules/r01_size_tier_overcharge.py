@@ -48,7 +48,8 @@ def query(ctx: dict) -> str:
         -- card in force on its day for its unit price's band, plus any surcharge of that day
         SELECT p.*, e.tier, e.preview_tier, e.preview_implied_tier, e.dimensions_from, e.card,
             e.tier_rank, e.preview_tier_rank, e.preview_implied_rank, e.band, e.price_above,
-            e.above_strict, e.price_to, e.to_strict, e.fee AS table_fee, coalesce(s.rate, 0) AS surcharge,
+            e.above_strict, e.price_to, e.to_strict, e.fee AS table_fee,
+            coalesce(s.rate, 0) AS surcharge,
             round(e.fee * (1 + coalesce(s.rate, 0)), 2) AS expected
         FROM postings p
         JOIN expected_fba_fees e
@@ -111,7 +112,7 @@ def _fee_applied(item: str, currency: str) -> str:
         bounds.append(f"{under} {money(Decimal(to), currency)}")
     price = f"a price {' and '.join(bounds)}" if bounds else "any price"
     extra = (
-        f", with its {Decimal(surcharge) * 100:g}% fuel and logistics surcharge"
+        f", with its {(Decimal(surcharge) * 100).normalize():f}% fuel and logistics surcharge"
         if Decimal(surcharge)
         else ""
     )

@@ -187,6 +187,7 @@ def settlement(
     settlement_id: str = "1001",
     currency: str = "USD",
     period: tuple[str, str] = ("2025-01-01", "2026-01-15"),
+    marketplace: str = "Amazon.com",
 ) -> str:
     lines = [line for group in groups for line in group]
     total = sum((line["amount"] for line in lines), Decimal(0))
@@ -215,7 +216,7 @@ def settlement(
                 "",
                 "",
                 "",
-                "Amazon.com",
+                marketplace,
                 line["type"],
                 line["desc"],
                 line["amount"],
@@ -276,11 +277,11 @@ def catalog(*rows: dict) -> str:
         [
             r.get("sku", "SKU1"),
             r.get("cost", ""),
-            "USD",
+            r.get("currency", "USD"),
             *r.get("dims", ("", "", "")),
-            "in" if r.get("dims") else "",
+            r.get("unit", "in") if r.get("dims") else "",
             r.get("weight", ""),
-            "oz" if r.get("weight") else "",
+            r.get("weight_unit", "oz") if r.get("weight") else "",
             r.get("category", ""),
         ]
         for r in rows
