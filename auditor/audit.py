@@ -44,6 +44,8 @@ class Audit:
     referral_source: str
     notes: list[str]
     windows: list[dict[str, str]] | None = None  # the seller's own claim windows, if given
+    # (card, first day, last day) of the seller's orders each card was applied to
+    applied: list[tuple[RateCard, dt.date, dt.date]] = field(default_factory=list)
 
     @property
     def findings(self) -> list[dict]:
@@ -81,6 +83,17 @@ def run_audit(
     facts = shared.Facts(as_of, cards, schedules)
     with stages.stage("rules"):
         shared.build(con, facts)
+    applied, markets = [], set()
+    for market, first, last in con.execute(
+        """SELECT marketplace, min(posted_on), max(posted_on) FROM postings
+        WHERE kind = 'Order' AND marketplace IS NOT NULL GROUP BY ALL ORDER BY 1"""
+    ).fetchall():
+        markets.add(market)
+        for card in cards:
+            start = max(first, card.effective_from)
+            end = min(last, card.effective_to or dt.date.max)
+            if card.marketplace == market and start <= end:
+                applied.append((card, start, end))
     loaded = {row[0] for row in con.execute("SELECT DISTINCT report FROM files").fetchall()}
     outcomes = []
     evidence_parts = []
@@ -102,8 +115,11 @@ def run_audit(
                 "AS SELECT * FROM _finding_evidence"
             )
         evidence_parts.append(f"SELECT * FROM _evidence_{rule.code}")
-    sources = sorted({s.source for s in schedules}, key=lambda s: (not s.startswith("built-in"), s))
-    audit = Audit(as_of, outcomes, cards, ", ".join(sources), facts.notes, windows)
+    sources = sorted(
+        {s.source for s in schedules if s.marketplace in markets},
+        key=lambda s: (not s.startswith("built-in"), s),
+    )
+    audit = Audit(as_of, outcomes, cards, ", ".join(sources), facts.notes, windows, applied)
     with stages.stage("findings"):
         if evidence_parts:
             con.execute(
@@ -167,12 +183,13 @@ def save_run(con: duckdb.DuckDBPyConnection, audit: Audit, has_evidence: bool) -
         "as_of": audit.as_of.isoformat(),
         "cards": [
             {
-                "name": c.name,
+                "name": c.name
+                + (" (fees not known: not checked)" if c.data.get("fees_unknown") else ""),
                 "source": c.source,
-                "from": str(c.effective_from),
-                "to": str(c.effective_to or ""),
+                "from": str(first),
+                "to": str(last),
             }
-            for c in audit.cards
+            for c, first, last in audit.applied
         ],
         "referral": audit.referral_source,
         "notes": audit.notes,

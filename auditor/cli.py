@@ -19,6 +19,7 @@ from auditor.audit import Audit, run_audit
 from auditor.claims import ClaimError, follow_ups, keep_typed
 from auditor.claims import import_workbook as import_claims
 from auditor.claims import mark as mark_claim
+from auditor.fees import builtin_cards, builtin_schedules, in_force
 from auditor.findings import CLAIMABLE, WRITERS, write_csv, write_evidence
 from auditor.ingest import FileResult, ingest
 from auditor.policy import WindowsError, read_windows
@@ -350,11 +351,9 @@ def print_audit(audit: Audit, console: Console) -> None:
             str(sum(1 for f in claimable if f["status"] == "expiring")),
         )
     console.print(table)
-    for card in audit.cards:
-        click.echo(
-            f"fee card: {card.name} ({card.source}), {card.effective_from} to "
-            f"{card.effective_to or 'open'}"
-        )
+    for card, first, last in audit.applied:
+        unknown = " (fees not known: not checked)" if card.data.get("fees_unknown") else ""
+        click.echo(f"fee card: {card.name} ({card.source}), orders of {first} to {last}{unknown}")
     click.echo(f"referral schedule: {audit.referral_source}")
     for note in audit.notes:
         click.echo(f"note: {note}")
@@ -498,6 +497,24 @@ def history_command(db_path: Path) -> None:
     console.print(table)
     recovered = sum((r[2] for r in rules), Decimal(0))
     click.echo(f"recovered to date: {recovered:,.2f}")
+
+
+@main.command(name="rates")
+def rates_command() -> None:
+    """List the fee cards and referral schedules built in, by marketplace and the days each
+    applies to (a peak season's card holds its days). Pass your own with run --rates or
+    --referral to correct or extend them."""
+    for card in in_force(builtin_cards()):
+        unknown = " (fees not known: not checked)" if card.data.get("fees_unknown") else ""
+        click.echo(
+            f"fee card  {card.marketplace}  {card.effective_from} to "
+            f"{card.effective_to or 'open'}  {card.name} ({card.source}){unknown}"
+        )
+    for schedule in in_force(builtin_schedules()):
+        click.echo(
+            f"referral  {schedule.marketplace}  {schedule.effective_from} to "
+            f"{schedule.effective_to or 'open'}  {schedule.source}"
+        )
 
 
 @main.command(name="rules")
