@@ -1,4 +1,5 @@
-"""python -m auditor.samples --out sample_reports --seed 7 [--scale 1] [--through DATE]"""
+"""python -m auditor.samples --out sample_reports --seed 7 [--scale 1] [--through DATE]
+[--marketplace us-2026|uk|de]"""
 
 import tempfile
 from pathlib import Path
@@ -7,6 +8,7 @@ import click
 
 from auditor.samples import AS_OF, generate
 from auditor.samples.copies import write_copies
+from auditor.samples.marketplaces import MARKETS, generate_market
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,14 +40,26 @@ from auditor.samples.copies import write_copies
     help="Write the seller this many times over, each copy with its own SKUs, orders and "
     "shipments (auditor/samples/copies.py); its findings are the sample's times this.",
 )
-def main(out: Path, seed: int, scale: float, through, copies: int) -> None:
+@click.option(
+    "--marketplace",
+    type=click.Choice(sorted(MARKETS)),
+    default=None,
+    help="Write instead a seller of this marketplace for the fee rules "
+    "(auditor/samples/marketplaces.py).",
+)
+def main(out: Path, seed: int, scale: float, through, copies: int, marketplace) -> None:
     """Write a sample seller's Seller Central reports.
 
     \b
     Example:
         python -m auditor.samples --out sample_reports --seed 7
         python -m auditor.samples --out big --copies 1900   # 10 million ledger rows
+        python -m auditor.samples --out uk-seller --marketplace uk
     """
+    if marketplace:
+        market = generate_market(marketplace, out, seed)
+        click.echo(f"wrote {out}: a {market.name} seller; audit it --as-of {market.as_of}")
+        return
     day = through.date() if through else AS_OF
     if copies > 1:
         with tempfile.TemporaryDirectory() as one:

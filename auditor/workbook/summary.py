@@ -83,6 +83,10 @@ def summary_sheet(book, con, info, as_of, findings) -> None:
             put([f"{label} ({currency})", lost], formats={1: fmt})
         for label, amount in _tracked(con, currency):
             put([f"{label} ({currency})", amount], formats={1: fmt})
+    # what the run could not check (e.g. orders past the newest fee card), where it is seen
+    for note in info.get("notes", []):
+        if "not checked" in note:
+            put(["Not checked", note])
     put([])
     first_rule_row = put.row + 2
     put(

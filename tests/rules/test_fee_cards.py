@@ -192,3 +192,22 @@ def test_uk_and_german_orders_are_checked_in_their_own_currency(tmp_path):
 def test_referral_schedules_cover_the_us_uk_and_germany():
     markets = {s.marketplace for s in in_force(builtin_schedules())}
     assert markets == {"US", "UK", "DE"}
+
+
+# Amazon's own 2024/2025 examples (price $10 and over): a mobile device case, a baby cot and a
+# monitor, non-peak and in the peak season. Amazon gives their tiers and fees, not their
+# packages; these packages are ones of those tiers and shipping weights.
+@pytest.mark.parametrize(
+    "unit, tier, non_peak, peak",
+    [
+        (("7", "4", "0.5", "in", "3", "oz"), "small standard", "3.15", "3.34"),
+        (("20", "15", "3", "in", "7.5", "lb"), "large bulky", "12.27", "13.31"),
+        (("30", "20", "10", "in", "66", "lb"), "extra-large", "51.37", "54.18"),
+    ],
+)
+def test_amazons_us_examples_non_peak_and_peak(unit, tier, non_peak, peak):
+    for day, fee in (("2025-06-01", non_peak), ("2024-11-01", peak), ("2025-11-01", peak)):
+        assert card("US", day).fulfilment_fee(Unit.of(*unit), Decimal("20")) == (
+            tier,
+            Decimal(fee),
+        )
