@@ -7,16 +7,20 @@ What it detects:
 Reports needed:
     Settlement, or else the Date Range report (the fee charged on each order line); the seller's
     catalog with true dimensions and weight, or else the fee preview's measured dimensions. A
-    fee card covering the order's posted date (built in: US 2024-02-05 to 2026-01-14; others
-    with --rates).
+    fee card covering the order's marketplace and posted date (built in: US from 2024-02-05
+    with its peak seasons; UK and Germany from 2025-02-01, their peak seasons excepted; others
+    with --rates; `fba-audit rates` lists them).
 
 How it matches:
     Per posting of an order item (an order shipped in parts is posted, and charged, once per
     part, each for its own quantity): expected fee = the card's fee for the tier and shipping
-    weight of the catalog's dimensions (else the fee preview's), in the low-price band when the
-    unit price is under the card's threshold. Overcharge = charged fee - expected x units, when
-    more than one cent per unit. Postings outside every card's dates are not checked and the run
-    says so. The fee preview rows of the SKU are cited, showing the tier Amazon assigned.
+    weight of the catalog's dimensions (else the fee preview's), in the price band of the unit
+    price (US 2026: under $10, $10-$50, over $50; UK and Germany: Low-Price FBA at or below a
+    limit some categories have lower, the lowest held to when the category is unknown), plus
+    the card's fuel and logistics surcharge on the posted day. Overcharge = charged fee -
+    expected x units, when more than one cent per unit. Postings no card covers (or a card
+    whose fees are not known, as a UK or German peak season) are not checked and the run says
+    so. The fee preview rows of the SKU are cited, showing the tier Amazon assigned.
 
 What is claimed and how it is valued:
     One finding per SKU: the sum of its overcharges in the window (valuation `fee`). Key = SKU.
