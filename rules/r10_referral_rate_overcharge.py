@@ -17,8 +17,9 @@ How it matches:
     includes VAT, as Amazon charges it), never below the per-item minimum. Order lines no
     schedule covers are listed in the run's notes as not checked. Overcharge per posting of an
     order item (a split shipment is charged once per part) = commission charged - expected x
-    units, when more than one cent per unit. A SKU whose category is not in the schedule, including a catalog category
-    the schedule does not know, gets no finding; the run lists it as "category unknown".
+    units, when more than one cent per unit. A SKU whose category is not in the schedule,
+    including a catalog category the schedule does not know, gets no finding; the run lists it
+    as "category unknown".
 
 What is claimed and how it is valued:
     One finding per SKU: the sum of its overcharges in the window (valuation `fee`). Key = SKU.
