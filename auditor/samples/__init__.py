@@ -130,32 +130,21 @@ def _write_settlements(s: Seller, out: Path, cut: dt.date) -> None:
         rows = [header + [""] * 18]
         for line in lines:
             rows.append(
-                [
+                w.settlement_line(
                     settlement_id,
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
                     line["transaction_type"],
                     line["order_id"] or "",
-                    "",
-                    line["adjustment_id"] or "",
-                    line["shipment_id"] or "",
                     "Amazon.com",
                     line["amount_type"],
                     line["amount_description"],
                     line["amount"],
-                    "AFN",
                     line["posted"].date().isoformat(),
                     w.settlement_datetime(line["posted"]),
-                    "",
-                    "",
-                    "",
                     line["sku"] or "",
                     line["qty"] if line["transaction_type"] == "Order" else "",
-                    "",
-                ]
+                    line["adjustment_id"] or "",
+                    line["shipment_id"] or "",
+                )
             )
         w.write_flat(out / "settlements" / f"{settlement_id}.txt", w.SETTLEMENT_HEADER, rows)
 

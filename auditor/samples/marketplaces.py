@@ -215,31 +215,18 @@ def _write_settlements(market: Market, lines: list, out: Path) -> None:
         ]
         for posted, order_id, sku, qty, kind, description, amount in sorted(chunk):
             rows.append(
-                [
+                w.settlement_line(
                     settlement_id,
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
                     "Order",
                     order_id,
-                    "",
-                    "",
-                    "",
                     market.name,
                     kind,
                     description,
                     money(amount),
-                    "AFN",
                     posted.date().isoformat(),
                     w.settlement_datetime(posted),
-                    "",
-                    "",
-                    "",
                     sku,
                     qty,
-                    "",
-                ]
+                )
             )
         w.write_flat(out / "settlements" / f"{settlement_id}.txt", w.SETTLEMENT_HEADER, rows)

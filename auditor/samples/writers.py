@@ -303,3 +303,26 @@ def date_range_datetime(moment: dt.datetime) -> str:
 
 def money_with_thousands(value: Decimal) -> str:
     return f"{value:,.2f}"
+
+
+def settlement_line(
+    settlement_id: str,
+    kind: str,
+    order_id: str,
+    marketplace: str,
+    amount_type: str,
+    description: str,
+    amount,
+    posted_date: str,
+    posted_date_time: str,
+    sku: str,
+    qty,
+    adjustment_id: str = "",
+    shipment_id: str = "",
+) -> list:
+    """One transaction line of a settlement flat file (V2), in SETTLEMENT_HEADER's columns."""
+    return [
+        settlement_id, "", "", "", "", "", kind, order_id, "", adjustment_id, shipment_id,
+        marketplace, amount_type, description, amount, "AFN", posted_date, posted_date_time,
+        "", "", "", sku, qty, "",
+    ]  # fmt: skip

@@ -204,32 +204,19 @@ def settlement(
     ]
     for line in lines:
         out.append(
-            [
+            w.settlement_line(
                 settlement_id,
-                "",
-                "",
-                "",
-                "",
-                "",
                 line["kind"],
                 line["order_id"],
-                "",
-                "",
-                "",
                 marketplace,
                 line["type"],
                 line["desc"],
                 line["amount"],
-                "AFN",
                 line["posted"],
                 f"{line['posted']} 08:00:00 UTC",
-                "",
-                "",
-                "",
                 line["sku"],
                 line["qty"] if line["kind"] == "Order" else "",
-                "",
-            ]
+            )
         )
     return _tsv(w.SETTLEMENT_HEADER, out)
 

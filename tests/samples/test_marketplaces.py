@@ -27,22 +27,17 @@ NOT_CHECKED = {
 }
 
 
+def audit_market(tmp_path, key: str):
+    """Generate the seller `key` and run the audit on it: (its market, the CLI's result)."""
+    market = generate_market(key, tmp_path / "reports")
+    arguments = ["run", str(tmp_path / "reports"), "--as-of", market.as_of.isoformat()]
+    arguments += ["--db", str(tmp_path / "s.duckdb"), "--out", str(tmp_path / "out")]
+    return market, CliRunner().invoke(main, arguments)
+
+
 @pytest.mark.parametrize("key", sorted(MARKETS))
 def test_a_marketplace_seller_gets_exactly_its_planted_fee_claims(tmp_path, key):
-    market = generate_market(key, tmp_path / "reports")
-    result = CliRunner().invoke(
-        main,
-        [
-            "run",
-            str(tmp_path / "reports"),
-            "--as-of",
-            market.as_of.isoformat(),
-            "--db",
-            str(tmp_path / "s.duckdb"),
-            "--out",
-            str(tmp_path / "out"),
-        ],
-    )
+    market, result = audit_market(tmp_path, key)
     assert result.exit_code == 0, result.output
     findings = (tmp_path / "out" / "findings.csv").read_bytes()
     assert findings == (GOLDEN / f"{key}_expected_findings.csv").read_bytes()
@@ -59,20 +54,7 @@ def test_a_marketplace_seller_gets_exactly_its_planted_fee_claims(tmp_path, key)
 
 
 def test_days_no_card_covers_are_named_on_the_summary(tmp_path):
-    market = generate_market("de", tmp_path / "reports")
-    CliRunner().invoke(
-        main,
-        [
-            "run",
-            str(tmp_path / "reports"),
-            "--as-of",
-            market.as_of.isoformat(),
-            "--db",
-            str(tmp_path / "s.duckdb"),
-            "--out",
-            str(tmp_path / "out"),
-        ],
-    )
+    audit_market(tmp_path, "de")
     summary = load_workbook(tmp_path / "out" / "claims.xlsx")["Summary"]
     rows = [r for r in summary.iter_rows(values_only=True) if r and r[0] == "Not checked"]
     assert len(rows) == 1
