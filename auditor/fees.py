@@ -231,8 +231,11 @@ class RateCard:
         if fee is None:
             raise ValueError(f"{self.name}: no fee for {tier} in band {band}")
         weight = self.shipping_weight(unit, tier, fee.get("shipping_weight"))
+        # a per-unit amount some sellers pay on top (outside Amazon's Central Europe Programme,
+        # in Germany): included, so that no seller is claimed for it
+        added = Decimal(self.data.get("added_per_unit", "0"))
         try:
-            return tier, _bracket_fee(fee, weight, self.units[1])
+            return tier, _bracket_fee(fee, weight, self.units[1]) + added
         except ValueError:
             if band == last:
                 raise

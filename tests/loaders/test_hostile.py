@@ -206,7 +206,7 @@ def test_a_marketplace_without_rate_data_is_loaded_and_said_unchecked(tmp_path):
     )
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
-    assert "R10: 1 order lines in JPY not checked" in text
+    assert "R10: 1 order lines of JP posted 2026-07-02 to 2026-07-02 not checked" in text
     assert "R01: 1 order lines posted 2026-07-02 to 2026-07-02 not checked" in text
     assert "claim windows: no region for JPY" in text
     assert (out / "findings.csv").read_text().count("\n") == 1  # the header only

@@ -117,14 +117,14 @@ def test_a_surcharged_2026_order_is_compared_with_the_surcharged_fee(tmp_path):
             "2025-06-01",
             ("34", "25", "6", "cm", "1.7", "kg"),
             "25.00",
-            ("small parcel", "4.23"),
+            ("small parcel", "4.58"),  # the CEP column's 4.23 + 0.35 outside the programme
         ),
         (
             "DE",
             "2026-03-01",
             ("34", "25", "6", "cm", "1.7", "kg"),
             "25.00",
-            ("small parcel", "3.17"),
+            ("small parcel", "3.43"),  # the CEP column's 3.17 + 0.26 outside the programme
         ),
         # a standard parcel weighed at its dimensional weight (45 x 34 x 26 / 5000 = 7.956 kg)
         (
