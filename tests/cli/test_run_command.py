@@ -42,7 +42,7 @@ def test_running_out_of_memory_is_one_line_saying_what_to_do(tmp_path, monkeypat
             "Out of Memory Error: could not allocate block of size 256.0 KiB (1.0 GiB/1.0 GiB used)"
         )
 
-    monkeypatch.setattr("auditor.cli.write_evidence", out_of_memory)
+    monkeypatch.setattr("auditor.cli.running.write_evidence", out_of_memory)
     args = ["run", str(SAMPLES), "--as-of", "2026-01-15", "--db", str(tmp_path / "s.duckdb")]
     result = CliRunner().invoke(main, [*args, "--out", str(tmp_path)])
     assert result.exit_code == 1

@@ -1,0 +1,85 @@
+"""The `fba-audit` command group, its shared options and the database it opens. The commands
+live beside it: loading (ingest), running (run, workbook), claims (claims, history) and reference
+(rates, rules, rule)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import duckdb
+from rich.console import Console
+
+from auditor.store import (
+    DEFAULT_DB,
+    MEMORY_LIMIT,
+    DatabaseUnusable,
+    connect,
+    recover,
+)
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_DB,
+    show_default=True,
+    help="The seller's database file (created when missing).",
+)
+reports_argument = click.argument(
+    "reports_dir", type=click.Path(exists=True, path_type=Path), metavar="REPORTS_DIR"
+)
+encoding_option = click.option(
+    "--encoding",
+    default=None,
+    help="Read every file in this encoding (e.g. cp1252, cp932) instead of detecting it.",
+)
+
+
+class Commands(click.Group):
+    """Commands whose database runs out of memory end with one line saying what to do."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except duckdb.OutOfMemoryException as error:
+            raise click.ClickException(
+                f"out of memory: {str(error).splitlines()[0]} The database may use "
+                f"{MEMORY_LIMIT} and spills the rest to disk beside it; free disk space there, "
+                "or set FBA_AUDIT_MEMORY_LIMIT higher (e.g. 4GiB) and run again: "
+                "nothing is lost, the run starts over from what was loaded."
+            ) from None
+
+
+@click.group(context_settings=CONTEXT, cls=Commands)
+@click.version_option(package_name="fba-auditor")
+def main() -> None:
+    """fba-audit: find the money Amazon owes an FBA seller.
+
+    \b
+    Example:
+        fba-audit ingest sample_reports --db seller.duckdb
+    """
+
+
+def open_db(db_path: Path):
+    """Open the seller's database, undoing first what an interrupted run left half-loaded."""
+    try:
+        con = connect(db_path)
+    except DatabaseUnusable as error:
+        raise click.ClickException(str(error)) from None
+    undone = recover(con)
+    if undone:
+        click.echo(
+            f"an interrupted run was undone: {undone} files it had loaded were unloaded", err=True
+        )
+    return con
+
+
+def output_console() -> Console:
+    """Where tables go: the terminal's width, or 120 columns into a file or pipe, so that a
+    logged run keeps each row on one line."""
+    console = Console()
+    return console if console.is_terminal else Console(width=120)

@@ -1,0 +1,132 @@
+"""`fba-audit ingest`: load reports into the database, and the table of what was loaded."""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from auditor.cli.app import (
+    db_option,
+    encoding_option,
+    main,
+    open_db,
+    output_console,
+    reports_argument,
+)
+from auditor.ingest import FileResult, ingest
+from auditor.reports import REPORTS
+from auditor.store import (
+    begin_run,
+    end_run,
+)
+
+
+@main.command(name="ingest")
+@reports_argument
+@db_option
+@encoding_option
+def ingest_command(reports_dir: Path, db_path: Path, encoding: str | None) -> None:
+    """Load every Seller Central report in REPORTS_DIR into the database.
+
+    The report type is read from each file's header, whatever the file is called; folders are
+    walked and .zip/.gz downloads unpacked. Loading the same file again adds nothing.
+
+    \b
+    Example:
+        fba-audit ingest ~/Downloads/amazon-2026-10 --db acme.duckdb
+    """
+    results = load_reports(reports_dir, db_path, encoding)
+    if any(r.status == "error" for r in results):
+        sys.exit(1)
+
+
+def load_reports(reports_dir: Path, db_path: Path, encoding: str | None) -> list[FileResult]:
+    con = open_db(db_path)
+    try:
+        begin_run(con, "ingest")
+        results = load_into(con, reports_dir, encoding)
+        end_run(con)
+        return results
+    finally:
+        con.close()
+
+
+def load_into(con, reports_dir: Path, encoding: str | None) -> list[FileResult]:
+    console = Console(stderr=True)
+    total = sum(p.stat().st_size for p in _files(reports_dir))
+    with Progress(
+        TextColumn("[bold]loading"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as bar:
+        task = bar.add_task("", total=total or 1)
+        results = ingest(
+            con,
+            reports_dir,
+            progress=lambda name, size: bar.update(task, advance=size, description=name),
+            encoding=encoding,
+        )
+    print_summary(results, output_console())
+    return results
+
+
+def _files(root: Path) -> list[Path]:
+    return [root] if root.is_file() else [p for p in root.rglob("*") if p.is_file()]
+
+
+def print_summary(results: list[FileResult], console: Console) -> None:
+    table = Table(title="Reports loaded", title_justify="left")
+    headings = ("report", "files", "rows loaded", "rows already present", "rows set aside")
+    for heading in (*headings, "dates covered"):
+        table.add_column(
+            heading, justify="right" if "rows" in heading or heading == "files" else "left"
+        )
+    by_report: dict[str, list[FileResult]] = defaultdict(list)
+    for result in results:
+        if result.report and result.status in ("loaded", "present"):
+            by_report[result.report].append(result)
+    for report in REPORTS:
+        group = by_report.get(report.key)
+        if not group:
+            continue
+        starts = [r.min_date for r in group if r.min_date]
+        ends = [r.max_date for r in group if r.max_date]
+        covered = f"{min(starts)} to {max(ends)}" if starts and ends else ""
+        table.add_row(
+            report.key,
+            str(len(group)),
+            f"{sum(r.rows_new for r in group):,}",
+            f"{sum(r.rows_present for r in group):,}",
+            f"{sum(r.rows_set_aside for r in group):,}",
+            covered,
+        )
+    console.print(table)
+    # One line each, never wrapped: a seller may grep or paste them.
+    for result in results:
+        if result.status == "unknown":
+            click.echo(f"skipped {result.name}: {result.message}", err=True)
+    for result in results:
+        if result.status == "loaded" and result.rows_set_aside:
+            click.echo(f"set aside in {result.name}: {result.message}", err=True)
+    for result in results:
+        if result.status == "error":
+            click.echo(f"error {result.name}: {result.message}", err=True)
+    refused = [r for r in results if r.status == "error"]
+    aside = sum(r.rows_set_aside for r in results if r.status == "loaded")
+    if refused or aside:
+        click.echo(
+            f"not loaded: {len(refused)} files refused, {aside:,} rows set aside; "
+            "the workbook's Inputs sheet lists them",
+            err=True,
+        )

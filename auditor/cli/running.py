@@ -1,0 +1,221 @@
+"""`fba-audit run` and `fba-audit workbook`: audit, write findings, workbook and evidence, and
+print the claims table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from auditor import stages
+from auditor.audit import Audit, run_audit
+from auditor.claims import ClaimError, follow_ups, keep_typed
+from auditor.cli.app import (
+    db_option,
+    encoding_option,
+    main,
+    open_db,
+    output_console,
+    reports_argument,
+)
+from auditor.cli.loading import load_into
+from auditor.findings import CLAIMABLE, WRITERS, write_csv, write_evidence
+from auditor.policy import WindowsError, read_windows
+from auditor.store import (
+    begin_run,
+)
+from auditor.workbook import NoRun, write_workbook
+
+
+def _as_of(ctx, param, value):
+    return value.date() if value else dt.date.today()
+
+
+def _windows(ctx, param, value):
+    """Read and check a --windows table before any work starts."""
+    if value is None:
+        return None
+    try:
+        return read_windows(value)
+    except WindowsError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def _keep_typed(con, workbook: Path) -> None:
+    try:
+        kept = keep_typed(con, workbook)
+    except ClaimError as error:
+        raise click.ClickException(str(error)) from None
+    if kept:
+        click.echo(f"recorded {kept} claims typed in {workbook} before writing it again")
+
+
+@main.command(name="run")
+@reports_argument
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    callback=_as_of,
+    help="Audit as of this day (default today); later events are not seen.",
+)
+@db_option
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder for findings.csv.",
+)
+@click.option(
+    "--rates",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Your own FBA fee card (TOML, like auditor/data/us_fba_2024-02-05.toml).",
+)
+@click.option(
+    "--referral",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Your own referral fee schedule (TOML).",
+)
+@click.option(
+    "--windows",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    callback=_windows,
+    help="Your own claim-window table (CSV, like auditor/data/claim_windows.csv).",
+)
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(sorted(WRITERS)),
+    multiple=True,
+    help="Also write findings.json and/or findings.parquet (repeatable).",
+)
+@encoding_option
+@click.option(
+    "--timings",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write each stage's wall time and peak memory to this JSON file (for benchmarks).",
+)
+def run_command(
+    reports_dir, as_of, db_path, out_dir, rates, referral, windows, formats, encoding, timings
+) -> None:
+    """Load what is new in REPORTS_DIR, run every rule and write findings.csv.
+
+    \b
+    Example:
+        fba-audit run ~/Downloads/amazon-2026-10 --as-of 2026-11-01 --db acme.duckdb
+    """
+    con = open_db(db_path)
+    try:
+        _keep_typed(con, out_dir / "claims.xlsx")
+        begin_run(con, "run")
+        with stages.stage("ingest"):
+            results = load_into(con, reports_dir, encoding)
+        audit = run_audit(con, as_of, rates, referral, windows)
+        with stages.stage("findings"):
+            write_csv(audit.findings, out_dir / "findings.csv")
+            for fmt in formats:
+                WRITERS[fmt](audit.findings, out_dir / f"findings.{fmt}")
+        with stages.stage("workbook"):
+            write_workbook(con, out_dir / "claims.xlsx")
+            write_evidence(con, out_dir / "evidence.csv")
+        chasing = follow_ups(con, as_of)
+    finally:
+        con.close()
+    if timings:
+        stages.write(timings)
+    print_audit(audit, output_console())
+    for finding_id, case_id, filed_on in chasing:
+        click.echo(
+            f"follow up: {finding_id} (case {case_id or 'without an id'}) filed on "
+            f"{filed_on} is still unpaid"
+        )
+    click.echo(
+        f"wrote {out_dir / 'findings.csv'}, {out_dir / 'claims.xlsx'} and "
+        f"{out_dir / 'evidence.csv'}"
+    )
+    if any(r.status == "error" for r in results):
+        sys.exit(1)
+
+
+def print_audit(audit: Audit, console: Console) -> None:
+    table = Table(title=f"Claims as of {audit.as_of}", title_justify="left")
+    for heading in ("rule", "", "claimable", "new", "units", "amount", "expiring ≤14 days"):
+        table.add_column(
+            heading, justify="left" if heading in ("rule", "") else "right", overflow="fold"
+        )
+    for outcome in audit.outcomes:
+        rule = outcome.rule
+        if outcome.missing:
+            table.add_row(
+                rule.code,
+                rule.slug,
+                "not run: needs " + ", ".join(outcome.missing),
+                "",
+                "",
+                "",
+                "",
+            )
+            continue
+        claimable = [f for f in outcome.findings if f["status"] in CLAIMABLE]
+        table.add_row(
+            rule.code,
+            rule.slug,
+            str(len(claimable)),
+            str(sum(1 for f in claimable if f.get("change") == "new")),
+            str(sum(f["quantity"] or 0 for f in claimable)),
+            _amounts(claimable),
+            str(sum(1 for f in claimable if f["status"] == "expiring")),
+        )
+    console.print(table)
+    for card, first, last in audit.applied:
+        unknown = " (fees not known: not checked)" if card.data.get("fees_unknown") else ""
+        click.echo(f"fee card: {card.name} ({card.source}), orders of {first} to {last}{unknown}")
+    click.echo(f"referral schedule: {audit.referral_source}")
+    for note in audit.notes:
+        click.echo(f"note: {note}")
+
+
+def _amounts(findings: list[dict]) -> str:
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for f in findings:
+        if f["amount"] is not None:
+            totals[f["currency"] or ""] += f["amount"]
+    return " + ".join(f"{v:,.2f} {k}".strip() for k, v in sorted(totals.items())) or "0.00"
+
+
+@main.command(name="workbook")
+@db_option
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("claims.xlsx"),
+    show_default=True,
+    help="The workbook to write.",
+)
+def workbook_command(db_path: Path, out_path: Path) -> None:
+    """Write the claim workbook from the database's last run.
+
+    \b
+    Example:
+        fba-audit workbook --db acme.duckdb --out claims-2026-10.xlsx
+    """
+    if not db_path.exists():
+        raise click.ClickException(f"{db_path}: no such database; run fba-audit run first")
+    con = open_db(db_path)
+    try:
+        _keep_typed(con, out_path)
+        write_workbook(con, out_path)
+    except NoRun as error:
+        raise click.ClickException(f"{db_path}: {error}") from None
+    finally:
+        con.close()
+    click.echo(f"wrote {out_path}")
