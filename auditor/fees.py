@@ -431,3 +431,109 @@ def load_referral_schedule(
 
 def builtin_schedules() -> list[ReferralSchedule]:
     return [load_referral_schedule(None, name) for name in builtin_names("referral")]
+
+
+class FeeDataError(Exception):
+    """A fee card or referral schedule file that cannot be used, with where and why."""
+
+
+CARD_EXAMPLE = "auditor/data/us_fba_2024-02-05.toml"
+SCHEDULE_EXAMPLE = "auditor/data/us_referral_2024.toml"
+
+
+def _parse(path: Path, what: str, example: str) -> dict:
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise FeeDataError(
+            f"{path}: not a {what} ({error}); write it as TOML like {example}"
+        ) from None
+
+
+def _need(path, data: dict, field: str, kind, what: str, example: str, where: str = ""):
+    value = data.get(field)
+    names = {str: "text", dt.date: "a date like 2026-01-15", list: "a list", dict: "a table"}
+    if value is None or not isinstance(value, kind):
+        raise FeeDataError(
+            f"{path}: {where}{field} must be {names.get(kind, kind.__name__)}"
+            f"{' (it is missing)' if value is None else ''}; see {example}"
+        )
+    return value
+
+
+def _amount(path, value, field: str, example: str) -> None:
+    try:
+        Decimal(str(value))
+    except ArithmeticError:
+        raise FeeDataError(
+            f'{path}: {field} must be an amount like "3.24", not {value!r}; see {example}'
+        ) from None
+
+
+def check_rate_card(path: Path) -> RateCard:
+    """Read and check a seller's fee card before any work starts."""
+    data = _parse(path, "fee card", CARD_EXAMPLE)
+    if "categories" in data and "tiers" not in data:
+        raise FeeDataError(f"{path}: this is a referral schedule; pass it with --referral")
+    for field, kind in (
+        ("name", str),
+        ("marketplace", str),
+        ("currency", str),
+        ("effective_from", dt.date),
+        ("tiers", list),
+        ("fees", list),
+    ):
+        _need(path, data, field, kind, "fee card", CARD_EXAMPLE)
+    names = set()
+    for n, tier in enumerate(data["tiers"], start=1):
+        where = f"tier {n}: "
+        names.add(_need(path, tier, "name", str, "fee card", CARD_EXAMPLE, where))
+        if tier.get("shipping_weight") not in ("unit", "greater"):
+            raise FeeDataError(
+                f'{path}: {where}shipping_weight must be "unit" or "greater"; see {CARD_EXAMPLE}'
+            )
+    for n, fee in enumerate(data["fees"], start=1):
+        where = f"fee {n}: "
+        tier = _need(path, fee, "tier", str, "fee card", CARD_EXAMPLE, where)
+        if tier not in names:
+            raise FeeDataError(f"{path}: {where}tier {tier!r} is not one of the card's tiers")
+        _need(path, fee, "price", str, "fee card", CARD_EXAMPLE, where)
+        for bracket in fee.get("brackets", []):
+            if not isinstance(bracket, list) or len(bracket) != 2:
+                raise FeeDataError(
+                    f'{path}: {where}brackets must be [up to, "fee"] pairs; see {CARD_EXAMPLE}'
+                )
+            _amount(path, bracket[1], f"{where}bracket fee", CARD_EXAMPLE)
+    try:
+        return load_rate_card(Path(path))
+    except (KeyError, TypeError, ValueError, ArithmeticError) as error:
+        raise FeeDataError(
+            f"{path}: cannot be used as a fee card ({error}); see {CARD_EXAMPLE}"
+        ) from None
+
+
+def check_referral_schedule(path: Path) -> ReferralSchedule:
+    """Read and check a seller's referral schedule before any work starts."""
+    data = _parse(path, "referral schedule", SCHEDULE_EXAMPLE)
+    if "tiers" in data and "categories" not in data:
+        raise FeeDataError(f"{path}: this is a fee card; pass it with --rates")
+    for field, kind in (
+        ("marketplace", str),
+        ("currency", str),
+        ("minimum", str),
+        ("categories", dict),
+    ):
+        _need(path, data, field, kind, "referral schedule", SCHEDULE_EXAMPLE)
+    _amount(path, data["minimum"], "minimum", SCHEDULE_EXAMPLE)
+    for name, rule in data["categories"].items():
+        if not isinstance(rule, dict) or not ({"flat", "whole", "portion"} & set(rule)):
+            raise FeeDataError(
+                f"{path}: category {name!r} needs a flat rate, whole-price or portion bands; "
+                f"see {SCHEDULE_EXAMPLE}"
+            )
+    try:
+        return load_referral_schedule(Path(path))
+    except (KeyError, TypeError, ValueError, ArithmeticError) as error:
+        raise FeeDataError(
+            f"{path}: cannot be used as a referral schedule ({error}); see {SCHEDULE_EXAMPLE}"
+        ) from None

@@ -64,9 +64,30 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
         ) from None
     con.execute("SET preserve_insertion_order = true")
     con.execute("SET enable_progress_bar = false")
+    if _foreign(con):
+        con.close()
+        raise DatabaseUnusable(
+            f"{path}: not an fba-audit database (it holds tables of its own); pass --db a new "
+            "file or one fba-audit made"
+        )
     if not read_only:
         create_schema(con)
     return con
+
+
+def _foreign(con: duckdb.DuckDBPyConnection) -> bool:
+    """A database with tables but no fba-audit schema version: someone else's."""
+    tables = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary"
+        ).fetchall()
+    }
+    if not tables:
+        return False
+    if "meta" not in tables:
+        return True
+    return not con.execute("SELECT count(*) FROM meta WHERE name = 'schema_version'").fetchone()[0]
 
 
 def begin_run(con: duckdb.DuckDBPyConnection, command: str) -> None:

@@ -4,6 +4,7 @@ live beside it: loading (ingest), running (run, workbook), claims (claims, histo
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import click
@@ -31,19 +32,40 @@ db_option = click.option(
 reports_argument = click.argument(
     "reports_dir", type=click.Path(exists=True, path_type=Path), metavar="REPORTS_DIR"
 )
+
+
+def _encoding(ctx, param, value):
+    """An encoding Python knows, checked before any work starts."""
+    if value is None:
+        return None
+    try:
+        return codecs.lookup(value).name
+    except LookupError:
+        raise click.BadParameter(
+            f"unknown encoding {value!r}; use one such as utf-8, cp1252, cp932 or latin-1"
+        ) from None
+
+
 encoding_option = click.option(
     "--encoding",
     default=None,
+    callback=_encoding,
     help="Read every file in this encoding (e.g. cp1252, cp932) instead of detecting it.",
 )
+# The databases this process opened, so that an interrupted command can undo its part at once.
+OPENED: list[Path] = []
 
 
 class Commands(click.Group):
-    """Commands whose database runs out of memory end with one line saying what to do."""
+    """Commands whose database runs out of memory, or that are interrupted (Ctrl-C), end with
+    one line saying what happened and what to do."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except (KeyboardInterrupt, duckdb.InterruptException):
+            click.echo(f"interrupted; {_undo_interrupted()}", err=True)
+            raise click.exceptions.Exit(130) from None
         except duckdb.OutOfMemoryException as error:
             raise click.ClickException(
                 f"out of memory: {str(error).splitlines()[0]} The database may use "
@@ -64,12 +86,34 @@ def main() -> None:
     """
 
 
-def open_db(db_path: Path):
-    """Open the seller's database, undoing first what an interrupted run left half-loaded."""
+def _undo_interrupted() -> str:
+    """Undo at once what the interrupted command had loaded; say what became of it."""
+    for path in OPENED:
+        try:
+            con = connect(path)
+        except DatabaseUnusable:
+            return f"what it had loaded is undone the next time {path} is opened"
+        try:
+            recover(con)
+        finally:
+            con.close()
+    return "nothing was changed"
+
+
+def open_db(db_path: Path, existing: bool = False):
+    """Open the seller's database, undoing first what an interrupted run left half-loaded.
+    `existing`: the command only reads or adds to an audit, so a missing file is an error, never
+    a new database."""
+    if existing and not Path(db_path).exists():
+        raise click.ClickException(
+            f"{db_path}: no such database; run fba-audit run first, or pass --db the seller's "
+            "database"
+        )
     try:
         con = connect(db_path)
     except DatabaseUnusable as error:
         raise click.ClickException(str(error)) from None
+    OPENED.append(Path(db_path))
     undone = recover(con)
     if undone:
         click.echo(

@@ -31,9 +31,9 @@ def claims_group() -> None:
 
 @claims_group.command(name="mark")
 @click.argument("finding_id")
-@click.option("--filed", "state", flag_value="filed", help="You filed a case for it.")
-@click.option("--denied", "state", flag_value="denied", help="Amazon denied the case.")
-@click.option("--withdrawn", "state", flag_value="withdrawn", help="You withdrew it.")
+@click.option("--filed", is_flag=True, help="You filed a case for it.")
+@click.option("--denied", is_flag=True, help="Amazon denied the case.")
+@click.option("--withdrawn", is_flag=True, help="You withdrew it.")
 @click.option("--case-id", help="The Seller Support case id.")
 @click.option(
     "--date",
@@ -42,17 +42,25 @@ def claims_group() -> None:
     help="When you filed it (default today).",
 )
 @db_option
-def claims_mark(finding_id, state, case_id, filed_on, db_path) -> None:
+def claims_mark(finding_id, filed, denied, withdrawn, case_id, filed_on, db_path) -> None:
     """Mark FINDING_ID (from the Claims sheet) as filed, denied or withdrawn.
 
     \b
     Example:
-        fba-audit claims mark R04-0e55ea8735 --filed --case-id 17712345678 --date 2026-01-20
+        fba-audit claims mark R04-0e55ea8735 --filed --case-id 17712345678 --date 2026-01-20 \\
+            --db acme.duckdb
     """
-    if state is None:
-        raise click.ClickException("say what happened: --filed, --denied or --withdrawn")
+    said = [
+        name for name, on in (("filed", filed), ("denied", denied), ("withdrawn", withdrawn)) if on
+    ]
+    if len(said) != 1:
+        raise click.UsageError(
+            "say what happened with one of --filed, --denied or --withdrawn"
+            + (f" (not {' and '.join('--' + n for n in said)})" if said else "")
+        )
+    state = said[0]
     day = filed_on.date() if filed_on else (dt.date.today() if state == "filed" else None)
-    con = open_db(db_path)
+    con = open_db(db_path, existing=True)
     try:
         mark_claim(con, finding_id, state, case_id, day)
     except ClaimError as error:
@@ -72,7 +80,7 @@ def claims_import(workbook: Path, db_path: Path) -> None:
     Example:
         fba-audit claims import claims.xlsx --db acme.duckdb
     """
-    con = open_db(db_path)
+    con = open_db(db_path, existing=True)
     try:
         count = import_claims(con, workbook)
     except ClaimError as error:
@@ -91,7 +99,7 @@ def history_command(db_path: Path) -> None:
     Example:
         fba-audit history --db acme.duckdb
     """
-    con = open_db(db_path)
+    con = open_db(db_path, existing=True)
     try:
         if not has_table(con, "runs"):
             raise click.ClickException(f"{db_path}: no audit yet; run fba-audit run first")

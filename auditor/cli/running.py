@@ -25,6 +25,7 @@ from auditor.cli.app import (
     reports_argument,
 )
 from auditor.cli.loading import load_into
+from auditor.fees import FeeDataError, check_rate_card, check_referral_schedule
 from auditor.findings import CLAIMABLE, WRITERS, write_csv, write_evidence
 from auditor.policy import WindowsError, read_windows
 from auditor.store import (
@@ -45,6 +46,17 @@ def _windows(ctx, param, value):
         return read_windows(value)
     except WindowsError as error:
         raise click.BadParameter(str(error)) from None
+
+
+def _checked(path, check):
+    """A --rates or --referral file, read and checked before any work starts."""
+    if path is None:
+        return None
+    try:
+        check(path)
+    except FeeDataError as error:
+        raise click.BadParameter(str(error)) from None
+    return path
 
 
 def _keep_typed(con, workbook: Path) -> None:
@@ -77,11 +89,13 @@ def _keep_typed(con, workbook: Path) -> None:
 @click.option(
     "--rates",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    callback=lambda ctx, param, value: _checked(value, check_rate_card),
     help="Your own FBA fee card (TOML, like auditor/data/us_fba_2024-02-05.toml).",
 )
 @click.option(
     "--referral",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    callback=lambda ctx, param, value: _checked(value, check_referral_schedule),
     help="Your own referral fee schedule (TOML).",
 )
 @click.option(
@@ -208,9 +222,7 @@ def workbook_command(db_path: Path, out_path: Path) -> None:
     Example:
         fba-audit workbook --db acme.duckdb --out claims-2026-10.xlsx
     """
-    if not db_path.exists():
-        raise click.ClickException(f"{db_path}: no such database; run fba-audit run first")
-    con = open_db(db_path)
+    con = open_db(db_path, existing=True)
     try:
         _keep_typed(con, out_path)
         write_workbook(con, out_path)

@@ -11,6 +11,7 @@ import duckdb
 from click.testing import CliRunner
 
 from auditor.cli import main
+from auditor.store import connect
 from tests.conftest import INPUTS, SAMPLES
 
 
@@ -53,6 +54,8 @@ def test_running_out_of_memory_is_one_line_saying_what_to_do(tmp_path, monkeypat
 
 
 def test_memory_limit_can_be_raised_and_a_wrong_one_is_named(tmp_path):
+    connect(tmp_path / "s.duckdb").close()  # history reads an existing database
+
     def run(limit):
         return subprocess.run(
             [sys.executable, "-c", "from auditor.cli import main; main()", "history"]
