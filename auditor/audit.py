@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -76,7 +77,9 @@ def run_audit(
     rates: Path | None = None,
     referral: Path | None = None,
     windows: list[dict[str, str]] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Audit:
+    """Run every rule as of `as_of`; `progress(code)` is told each rule as it starts."""
     load_policy_tables(con, windows)
     cards = rate_cards(rates)
     schedules = referral_schedules(referral)
@@ -103,6 +106,8 @@ def run_audit(
         outcomes.append(outcome)
         if missing:
             continue
+        if progress:
+            progress(rule.code)
         with stages.stage("rules"):
             claim_lines(con, rule.query({"as_of": as_of}))
             shared.expand_order_evidence(con, "_lines")

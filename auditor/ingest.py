@@ -114,7 +114,8 @@ class FileResult:
     rows_set_aside: int = 0  # rows read but kept out of the tables (the `set_aside` table)
 
 
-Progress = Callable[[str, int], None]  # (file name, bytes done)
+# (file name, bytes done): called with 0 as a file starts loading, with its size when it is done
+Progress = Callable[[str, int], None]
 
 
 def ingest(
@@ -133,6 +134,8 @@ def ingest(
                 name, _, message = str(item).partition(": ")
                 results.append(FileResult(name, None, "error", message=message))
                 continue
+            if progress:
+                progress(item.name, 0)  # the file now loading
             results.append(load_source(con, item, workdir, encoding))
             if progress:
                 progress(item.name, item.path.stat().st_size)
@@ -173,13 +176,11 @@ def load_source(
     with open(source.path, "rb") as f:
         sample = f.read(SAMPLE_BYTES)
     if not sample.strip():
-        return FileResult(source.name, None, "unknown", message="empty file; skipped")
+        return FileResult(source.name, None, "unknown", message="empty file")
     try:
         sniffed = sniff(sample, source.name, encoding)
     except NotAReport:
-        return FileResult(
-            source.name, None, "unknown", message="not a report fba-audit reads; skipped"
-        )
+        return FileResult(source.name, None, "unknown", message="not a report fba-audit reads")
     report = sniffed.report
     # Cheap check first: a file already loaded is not read again.
     digest = file_sha256(source.path)

@@ -5,6 +5,7 @@ live beside it: loading (ingest), running (run, workbook), claims (claims, histo
 from __future__ import annotations
 
 import codecs
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -75,15 +76,35 @@ class Commands(click.Group):
             ) from None
 
 
-@click.group(context_settings=CONTEXT, cls=Commands)
+@click.group(context_settings=CONTEXT, cls=Commands, invoke_without_command=True)
 @click.version_option(package_name="fba-auditor")
-def main() -> None:
+@click.pass_context
+def main(ctx) -> None:
     """fba-audit: find the money Amazon owes an FBA seller.
 
     \b
     Example:
-        fba-audit ingest sample_reports --db seller.duckdb
+        fba-audit run sample_reports --as-of 2026-01-15 --db sample.duckdb --out sample-audit
     """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+quiet_option = click.option(
+    "--quiet", is_flag=True, help="No progress display (it is off anyway when not a terminal)."
+)
+
+
+@contextmanager
+def doing(what: str, quiet: bool = False):
+    """A line on the terminal saying what is being done while it is done (yields a function
+    that changes it); nothing when quiet or not a terminal."""
+    console = Console(stderr=True)
+    if quiet or not console.is_terminal:
+        yield lambda text: None
+        return
+    with console.status(what) as status:
+        yield lambda text: status.update(text)
 
 
 def _undo_interrupted() -> str:

@@ -17,6 +17,7 @@ from auditor.cli.app import (
     main,
     open_db,
     output_console,
+    quiet_option,
     reports_argument,
 )
 from auditor.ingest import FileResult, ingest
@@ -31,7 +32,8 @@ from auditor.store import (
 @reports_argument
 @db_option
 @encoding_option
-def ingest_command(reports_dir: Path, db_path: Path, encoding: str | None) -> None:
+@quiet_option
+def ingest_command(reports_dir: Path, db_path: Path, encoding: str | None, quiet: bool) -> None:
     """Load every Seller Central report in REPORTS_DIR into the database.
 
     The report type is read from each file's header, whatever the file is called; folders are
@@ -41,23 +43,29 @@ def ingest_command(reports_dir: Path, db_path: Path, encoding: str | None) -> No
     Example:
         fba-audit ingest ~/Downloads/amazon-2026-10 --db acme.duckdb
     """
-    results = load_reports(reports_dir, db_path, encoding)
+    results = load_reports(reports_dir, db_path, encoding, quiet)
     if any(r.status == "error" for r in results):
         sys.exit(1)
 
 
-def load_reports(reports_dir: Path, db_path: Path, encoding: str | None) -> list[FileResult]:
+def load_reports(
+    reports_dir: Path, db_path: Path, encoding: str | None, quiet: bool = False
+) -> list[FileResult]:
     con = open_db(db_path)
     try:
         begin_run(con, "ingest")
-        results = load_into(con, reports_dir, encoding)
+        results = load_into(con, reports_dir, encoding, quiet)
         end_run(con)
         return results
     finally:
         con.close()
 
 
-def load_into(con, reports_dir: Path, encoding: str | None) -> list[FileResult]:
+def load_into(
+    con, reports_dir: Path, encoding: str | None, quiet: bool = False
+) -> list[FileResult]:
+    """Load REPORTS_DIR with a progress bar naming the file loading; refuse a folder with no
+    report in it, listing what it holds."""
     console = Console(stderr=True)
     total = sum(p.stat().st_size for p in _files(reports_dir))
     with Progress(
@@ -68,7 +76,7 @@ def load_into(con, reports_dir: Path, encoding: str | None) -> list[FileResult]:
         TextColumn("{task.description}"),
         console=console,
         transient=True,
-        disable=not console.is_terminal,
+        disable=quiet or not console.is_terminal,
     ) as bar:
         task = bar.add_task("", total=total or 1)
         results = ingest(
@@ -76,6 +84,12 @@ def load_into(con, reports_dir: Path, encoding: str | None) -> list[FileResult]:
             reports_dir,
             progress=lambda name, size: bar.update(task, advance=size, description=name),
             encoding=encoding,
+        )
+    if not any(r.report for r in results):
+        seen = ", ".join(r.name for r in results[:8]) + (" …" if len(results) > 8 else "")
+        raise click.ClickException(
+            f"{reports_dir}: no Seller Central report in it (found: {seen or 'nothing'}); "
+            "download the reports into it, or pass the folder that holds them"
         )
     print_summary(results, output_console())
     return results

@@ -18,10 +18,12 @@ from auditor.audit import Audit, run_audit
 from auditor.claims import ClaimError, follow_ups, keep_typed
 from auditor.cli.app import (
     db_option,
+    doing,
     encoding_option,
     main,
     open_db,
     output_console,
+    quiet_option,
     reports_argument,
 )
 from auditor.cli.loading import load_into
@@ -112,35 +114,54 @@ def _keep_typed(con, workbook: Path) -> None:
     help="Also write findings.json and/or findings.parquet (repeatable).",
 )
 @encoding_option
+@quiet_option
 @click.option(
     "--timings",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write each stage's wall time and peak memory to this JSON file (for benchmarks).",
 )
 def run_command(
-    reports_dir, as_of, db_path, out_dir, rates, referral, windows, formats, encoding, timings
+    reports_dir,
+    as_of,
+    db_path,
+    out_dir,
+    rates,
+    referral,
+    windows,
+    formats,
+    encoding,
+    timings,
+    quiet,
 ) -> None:
-    """Load what is new in REPORTS_DIR, run every rule and write findings.csv.
+    """Load what is new in REPORTS_DIR, run every rule, and write into the --out folder:
+    findings.csv (one row per claim), claims.xlsx (the workbook to file and track claims
+    from), evidence.csv (every evidence row) and cases/ (one evidence file per claim to file).
+    What you typed in an earlier claims.xlsx there is kept.
 
     \b
     Example:
-        fba-audit run ~/Downloads/amazon-2026-10 --as-of 2026-11-01 --db acme.duckdb
+        fba-audit run ~/Downloads/amazon-2026-10 --as-of 2026-11-01 --db acme.duckdb \\
+            --out audit-2026-11
     """
     con = open_db(db_path)
     try:
         _keep_typed(con, out_dir / "claims.xlsx")
         begin_run(con, "run")
         with stages.stage("ingest"):
-            results = load_into(con, reports_dir, encoding)
-        audit = run_audit(con, as_of, rates, referral, windows)
-        with stages.stage("findings"):
+            results = load_into(con, reports_dir, encoding, quiet)
+        with doing("running the rules", quiet) as say:
+            audit = run_audit(
+                con, as_of, rates, referral, windows, lambda code: say(f"running rule {code}")
+            )
+        with stages.stage("findings"), doing("writing findings.csv", quiet):
             write_csv(audit.findings, out_dir / "findings.csv")
             for fmt in formats:
                 WRITERS[fmt](audit.findings, out_dir / f"findings.{fmt}")
-        with stages.stage("workbook"):
+        with stages.stage("workbook"), doing("writing claims.xlsx and the evidence", quiet):
             write_workbook(con, out_dir / "claims.xlsx")
             write_evidence(con, out_dir / "evidence.csv")
         chasing = follow_ups(con, as_of)
+        (newest,) = con.execute("SELECT max(max_date) FROM files").fetchone()
     finally:
         con.close()
     if timings:
@@ -151,12 +172,26 @@ def run_command(
             f"follow up: {finding_id} (case {case_id or 'without an id'}) filed on "
             f"{filed_on} is still unpaid"
         )
+    _all_expired(audit, newest)
     click.echo(
-        f"wrote {out_dir / 'findings.csv'}, {out_dir / 'claims.xlsx'} and "
-        f"{out_dir / 'evidence.csv'}"
+        f"wrote {out_dir / 'findings.csv'}, {out_dir / 'claims.xlsx'}, "
+        f"{out_dir / 'evidence.csv'} and {out_dir / 'cases'}"
     )
     if any(r.status == "error" for r in results):
         sys.exit(1)
+
+
+def _all_expired(audit: Audit, newest: dt.date | None) -> None:
+    """Say so when every finding is past its deadline: the reports are likely old, and the
+    audit's day (today, by default) is far past them."""
+    findings = audit.findings
+    if findings and all(f["status"] == "expired" for f in findings):
+        then = f"--as-of {newest + dt.timedelta(days=1)}" if newest else "--as-of that day"
+        runs_to = f" (the newest report runs to {newest})" if newest else ""
+        click.echo(
+            f"every finding is past its claim deadline as of {audit.as_of}{runs_to}: to see what "
+            f"was claimable when the reports were downloaded, run again with {then}"
+        )
 
 
 def print_audit(audit: Audit, console: Console) -> None:
@@ -209,25 +244,29 @@ def _amounts(findings: list[dict]) -> str:
 @db_option
 @click.option(
     "--out",
-    "out_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("claims.xlsx"),
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
     show_default=True,
-    help="The workbook to write.",
+    help="Folder to write claims.xlsx, evidence.csv and cases/ into (as run --out).",
 )
-def workbook_command(db_path: Path, out_path: Path) -> None:
-    """Write the claim workbook from the database's last run.
+def workbook_command(db_path: Path, out_dir: Path) -> None:
+    """Write claims.xlsx, evidence.csv and cases/ again from the database's last run, into the
+    --out folder (what you typed in a claims.xlsx there is kept).
 
     \b
     Example:
-        fba-audit workbook --db acme.duckdb --out claims-2026-10.xlsx
+        fba-audit workbook --db acme.duckdb --out audit-2026-10
     """
     con = open_db(db_path, existing=True)
     try:
-        _keep_typed(con, out_path)
-        write_workbook(con, out_path)
+        _keep_typed(con, out_dir / "claims.xlsx")
+        write_workbook(con, out_dir / "claims.xlsx")
+        write_evidence(con, out_dir / "evidence.csv")
     except NoRun as error:
         raise click.ClickException(f"{db_path}: {error}") from None
     finally:
         con.close()
-    click.echo(f"wrote {out_path}")
+    click.echo(
+        f"wrote {out_dir / 'claims.xlsx'}, {out_dir / 'evidence.csv'} and {out_dir / 'cases'}"
+    )

@@ -1,8 +1,9 @@
 """`claims.xlsx`: the workbook a seller works from, written from the last run kept in the
 database (`last_run`, `last_findings`, `last_evidence`) and the loaded files.
 
-Sheets: Summary (totals, per rule, a chart), Claims (one row per claimable finding, soonest
-deadline first, with case text), one sheet per rule with its evidence rows, Rules, Inputs.
+Sheets: Summary (totals, per rule, a chart), Claims (one row per claimable finding, new this run
+first, then soonest deadline, with case text), one sheet per rule with its evidence rows, Rules,
+Inputs; beside it, cases/ with the evidence file of each claim.
 Written in openpyxl's streaming mode; every text cell is stored as text, never as a formula.
 """
 

@@ -124,7 +124,7 @@ def summary_sheet(book, con, info, as_of, findings) -> None:
             counts["expiring"],
             counts["pending"],
             counts["expired"],
-            sum(1 for f in mine if f["change"] == "new"),
+            sum(1 for f in ready if f["change"] == "new"),  # as the terminal counts them
         ]
         total = [t + n for t, n in zip(total, numbers, strict=False)]
         put(

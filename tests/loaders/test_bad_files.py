@@ -60,7 +60,7 @@ def test_file_that_is_not_a_report_is_listed_and_skipped(db, tmp_path):
     write(tmp_path, "empty.txt", "")
     results = load(db, tmp_path)
     assert {r.status for r in results.values()} == {"unknown"}
-    assert results["empty.txt"].message == "empty file; skipped"
+    assert results["empty.txt"].message == "empty file"
 
 
 def test_header_only_file_loads_nothing(db, tmp_path):

@@ -25,8 +25,8 @@ REFUSED = {
     "too_few_columns.txt": ("error", "line 4: ", "expected 13 columns, found 5"),
     "garbage_inside_report.txt": ("error", "line 3: ", "binary data"),
     "settlement_mixed_currencies.txt": ("error", "line 5: ", "currency CAD in settlement"),
-    "binary_garbage.txt": ("unknown", "not a report", "skipped"),
-    "empty.txt": ("unknown", "empty file", "skipped"),
+    "binary_garbage.txt": ("unknown", "not a report", "reads"),
+    "empty.txt": ("unknown", "empty file", "file"),
 }
 
 

@@ -197,13 +197,18 @@ def test_a_sheet_past_the_row_limit_continues(tmp_path):
 
 
 def test_workbook_command_rewrites_it_from_the_last_run(sample_run, tmp_path):
-    out = tmp_path / "again.xlsx"
+    out = tmp_path / "again"
     result = CliRunner().invoke(
         main, ["workbook", "--db", str(sample_run / "s.duckdb"), "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
     first = load_workbook(sample_run / "claims.xlsx")["Claims"]
-    again = load_workbook(out)["Claims"]
+    again = load_workbook(out / "claims.xlsx")["Claims"]
+    # the evidence beside it, as run writes it
+    assert (out / "evidence.csv").read_bytes() == (sample_run / "evidence.csv").read_bytes()
+    assert sorted(p.name for p in (out / "cases").iterdir()) == sorted(
+        p.name for p in (sample_run / "cases").iterdir()
+    )
     assert [r for r in first.iter_rows(values_only=True)] == [
         r for r in again.iter_rows(values_only=True)
     ]
