@@ -87,16 +87,21 @@ def mark(
     )
 
 
-def import_workbook(con, path: Path) -> int:
-    """Read the Claims sheet's Case id / Date filed / Outcome columns back; returns how many
-    claims it recorded."""
+def claims_sheet(path: Path):
+    """The Claims sheet of a workbook the tool wrote, or a ClaimError saying it is not one."""
     try:
-        sheet = load_workbook(path, read_only=True)["Claims"]
+        return load_workbook(path, read_only=True)["Claims"]
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, InvalidFileException):
         raise ClaimError(
             f"{path}: not a claims workbook with a Claims sheet; pass the claims.xlsx that "
             "fba-audit run wrote"
         ) from None
+
+
+def import_workbook(con, path: Path) -> int:
+    """Read the Claims sheet's Case id / Date filed / Outcome columns back; returns how many
+    claims it recorded."""
+    sheet = claims_sheet(path)
     rows = sheet.iter_rows(values_only=True)
     header = [str(h or "") for h in next(rows, [])]
     try:

@@ -10,7 +10,7 @@ import click
 from rich.table import Table
 
 from auditor import history
-from auditor.claims import ClaimError
+from auditor.claims import ClaimError, claims_sheet
 from auditor.claims import import_workbook as import_claims
 from auditor.claims import mark as mark_claim
 from auditor.cli.app import db_option, main, open_db, output_console
@@ -80,6 +80,10 @@ def claims_import(workbook: Path, db_path: Path) -> None:
     Example:
         fba-audit claims import claims.xlsx --db acme.duckdb
     """
+    try:
+        claims_sheet(workbook)  # a file that is not one is refused before the database opens
+    except ClaimError as error:
+        raise click.ClickException(str(error)) from None
     con = open_db(db_path, existing=True)
     try:
         count = import_claims(con, workbook)
