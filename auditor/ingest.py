@@ -114,8 +114,9 @@ class FileResult:
     rows_set_aside: int = 0  # rows read but kept out of the tables (the `set_aside` table)
 
 
-# (file name, bytes done): called with 0 as a file starts loading, with its size when it is done
-Progress = Callable[[str, int], None]
+# (file name, bytes done, rows read): called with 0, 0 as a file starts loading, with its size
+# and rows when it is done
+Progress = Callable[[str, int, int], None]
 
 
 def ingest(
@@ -135,10 +136,10 @@ def ingest(
                 results.append(FileResult(name, None, "error", message=message))
                 continue
             if progress:
-                progress(item.name, 0)  # the file now loading
+                progress(item.name, 0, 0)  # the file now loading
             results.append(load_source(con, item, workdir, encoding))
             if progress:
-                progress(item.name, item.path.stat().st_size)
+                progress(item.name, item.path.stat().st_size, results[-1].rows_read)
             _pause_for_tests(len(results))
     finally:
         remove_workdir(workdir)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -79,12 +80,14 @@ def load_into(
         disable=quiet or not console.is_terminal,
     ) as bar:
         task = bar.add_task("", total=total or 1)
-        results = ingest(
-            con,
-            reports_dir,
-            progress=lambda name, size: bar.update(task, advance=size, description=name),
-            encoding=encoding,
-        )
+        started, rows = time.perf_counter(), [0]
+
+        def advance(name: str, size: int, read: int) -> None:
+            rows[0] += read
+            rate = rows[0] / max(time.perf_counter() - started, 1e-3)
+            bar.update(task, advance=size, description=f"{name}  ({rate:,.0f} rows/s)")
+
+        results = ingest(con, reports_dir, progress=advance, encoding=encoding)
     if not any(r.report for r in results):
         seen = ", ".join(r.name for r in results[:8]) + (" …" if len(results) > 8 else "")
         raise click.ClickException(
