@@ -157,8 +157,13 @@ def run_command(
             write_csv(audit.findings, out_dir / "findings.csv")
             for fmt in formats:
                 WRITERS[fmt](audit.findings, out_dir / f"findings.{fmt}")
-        with stages.stage("workbook"), doing("writing claims.xlsx and the evidence", quiet):
-            write_workbook(con, out_dir / "claims.xlsx")
+        with stages.stage("workbook"), doing("writing claims.xlsx", quiet) as say:
+            write_workbook(
+                con,
+                out_dir / "claims.xlsx",
+                progress=lambda part: say(f"writing claims.xlsx: {part}"),
+            )
+            say("writing evidence.csv")
             write_evidence(con, out_dir / "evidence.csv")
         chasing = follow_ups(con, as_of)
         (newest,) = con.execute("SELECT max(max_date) FROM files").fetchone()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -29,7 +30,14 @@ from rules.registry import RULES
 __all__ = ["EVIDENCE_ROWS", "MAX_ROWS", "NoRun", "cell_for", "write_workbook"]
 
 
-def write_workbook(con: duckdb.DuckDBPyConnection, path: Path, max_rows: int = MAX_ROWS) -> Path:
+def write_workbook(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    max_rows: int = MAX_ROWS,
+    progress: Callable[[str], None] = lambda sheet: None,
+) -> Path:
+    """Write the workbook at `path` and the evidence files beside it; `progress(sheet)` is told
+    each sheet as it starts."""
     run = (
         con.execute("SELECT info FROM last_run").fetchone() if has_table(con, "last_run") else None
     )
@@ -40,21 +48,26 @@ def write_workbook(con: duckdb.DuckDBPyConnection, path: Path, max_rows: int = M
     as_of = dt.date.fromisoformat(info["as_of"])
     findings = _findings(con)
     book = Workbook(write_only=True)
+    progress("Summary")
     summary_sheet(book, con, info, as_of, findings)
     # The rule sheets are written first, so that each claim can link to its finding's row; the
     # Claims sheet is then moved to the front.
     rows_of: dict = {}
     first_rule_sheet = len(book._sheets)
     for rule in RULES:
+        progress(rule.code)
         rows_of.update(evidence_sheet(book, con, rule, info, max_rows))
     rule_sheets = book._sheets[first_rule_sheet:]
     del book._sheets[first_rule_sheet:]
+    progress("Claims")
     claims_sheet(book, con, findings, rows_of, max_rows)
     book._sheets.extend(rule_sheets)
     rules_sheet(book)
     inputs_sheet(book, con, info)
     path.parent.mkdir(parents=True, exist_ok=True)
+    progress("cases/")
     write_case_files(con, path.parent / CASES_FOLDER)
+    progress("saving")
     book.save(path)
     return path
 
