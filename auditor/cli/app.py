@@ -65,7 +65,7 @@ class Commands(click.Group):
         try:
             return super().invoke(ctx)
         except (KeyboardInterrupt, duckdb.InterruptException):
-            click.echo(f"interrupted; {_undo_interrupted()}", err=True)
+            click.echo(f"interrupted; {_undo_interrupted(ctx.invoked_subcommand)}", err=True)
             raise click.exceptions.Exit(130) from None
         except duckdb.OutOfMemoryException as error:
             raise click.ClickException(
@@ -107,17 +107,25 @@ def doing(what: str, quiet: bool = False):
         yield lambda text: status.update(text)
 
 
-def _undo_interrupted() -> str:
+def _undo_interrupted(command: str | None) -> str:
     """Undo at once what the interrupted command had loaded; say what became of it."""
+    saved = False
     for path in OPENED:
         try:
             con = connect(path)
         except DatabaseUnusable:
             return f"what it had loaded is undone the next time {path} is opened"
         try:
+            unfinished = con.execute("SELECT count(*) FROM run_journal").fetchone()[0]
             recover(con)
+            saved = saved or not unfinished
         finally:
             con.close()
+    if saved and command in ("run", "workbook"):  # interrupted while writing the audit's files
+        return (
+            "the audit was saved; write its files again with fba-audit workbook (and --out the "
+            "same folder)"
+        )
     return "nothing was changed"
 
 
