@@ -235,3 +235,23 @@ def test_the_readmes_commands_run_on_the_sample(tmp_path):
         assert result.returncode == 0, (command, result.stdout, result.stderr)
         ran += 1
     assert ran >= 5
+
+
+def test_ctrl_c_while_writing_the_workbook_says_the_audit_was_kept(tmp_path, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("auditor.cli.running.write_workbook", interrupted)
+    db = tmp_path / "s.duckdb"
+    result = CliRunner().invoke(
+        main,
+        ["run", str(SAMPLES), "--as-of", "2026-01-15", "--db", str(db), "--quiet"]
+        + ["--out", str(tmp_path / "out")],
+    )
+    assert result.exit_code == 130
+    assert "interrupted; the audit was saved; write its files again with fba-audit workbook" in (
+        " ".join(result.output.split())
+    )
+    again = CliRunner().invoke(main, ["workbook", "--db", str(db), "--out", str(tmp_path / "out")])
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / "out" / "claims.xlsx").exists()
