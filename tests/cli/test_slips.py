@@ -252,6 +252,7 @@ def test_ctrl_c_while_writing_the_workbook_says_the_audit_was_kept(tmp_path, mon
     assert "interrupted; the audit was saved; write its files again with fba-audit workbook" in (
         " ".join(result.output.split())
     )
+    monkeypatch.undo()
     again = CliRunner().invoke(main, ["workbook", "--db", str(db), "--out", str(tmp_path / "out")])
     assert again.exit_code == 0, again.output
     assert (tmp_path / "out" / "claims.xlsx").exists()
