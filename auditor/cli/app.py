@@ -64,7 +64,9 @@ class Commands(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (KeyboardInterrupt, duckdb.InterruptException):
+        except (KeyboardInterrupt, duckdb.InterruptException, RuntimeError) as error:
+            if isinstance(error, RuntimeError) and "interrupted" not in str(error).lower():
+                raise
             click.echo(f"interrupted; {_undo_interrupted(ctx.invoked_subcommand)}", err=True)
             raise click.exceptions.Exit(130) from None
         except duckdb.OutOfMemoryException as error:
