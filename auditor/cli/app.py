@@ -62,6 +62,7 @@ class Commands(click.Group):
     one line saying what happened and what to do."""
 
     def invoke(self, ctx):
+        OPENED.clear()  # those of this command only
         try:
             return super().invoke(ctx)
         except (KeyboardInterrupt, duckdb.InterruptException, RuntimeError) as error:
