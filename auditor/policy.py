@@ -90,6 +90,12 @@ def load_policy_tables(
         "INSERT INTO policy VALUES (?, ?, ?)",
         [[r["marketplace"], r["name"], Decimal(r["value"])] for r in _rows("policy.csv")],
     )
+    # From when Amazon values a lost or damaged unit at its manufacturing cost, per region.
+    con.execute("CREATE OR REPLACE TEMP TABLE cost_policy (region VARCHAR, effective_from DATE)")
+    con.executemany(
+        "INSERT INTO cost_policy VALUES (?, ?)",
+        [[r["marketplace"], r["effective_from"]] for r in _rows("cost_policy.csv")],
+    )
     con.execute("CREATE OR REPLACE TEMP TABLE regions (currency VARCHAR, region VARCHAR)")
     con.executemany(
         "INSERT INTO regions VALUES (?, ?)",

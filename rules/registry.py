@@ -16,6 +16,7 @@ NAMES = (
     "r08_deducted_after_closure",
     "r09_return_damaged_by_amazon_or_carrier",
     "r10_referral_rate_overcharge",
+    "r13_reimbursed_below_cost",
 )
 MODULES = tuple(import_module(f"rules.{name}") for name in NAMES)
 RULES: tuple[Rule, ...] = tuple(m.RULE for m in MODULES)

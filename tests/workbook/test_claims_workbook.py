@@ -16,10 +16,11 @@ from openpyxl import Workbook, load_workbook
 from auditor.cli import main
 from auditor.store import connect
 from auditor.workbook import cell_for, write_workbook
+from rules.registry import RULES
 from tests.conftest import SAMPLES
 from tests.rules.builders import ago, audit, catalog, ledger, reimbursements
 
-RULE_SHEETS = [f"R{n:02d}" for n in range(1, 11)]
+RULE_SHEETS = [r.code for r in RULES]
 
 
 @pytest.fixture
