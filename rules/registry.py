@@ -17,6 +17,7 @@ NAMES = (
     "r09_return_damaged_by_amazon_or_carrier",
     "r10_referral_rate_overcharge",
     "r13_reimbursed_below_cost",
+    "r14_refund_admin_fee_overcharge",
 )
 MODULES = tuple(import_module(f"rules.{name}") for name in NAMES)
 RULES: tuple[Rule, ...] = tuple(m.RULE for m in MODULES)

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
-from tests.rules.builders import AS_OF, ago, audit, brief, catalog, reimbursements
+from tests.rules.builders import (
+    AS_OF,
+    ago,
+    audit,
+    brief,
+    catalog,
+    order,
+    refund,
+    reimbursements,
+    settlement,
+)
 
 COST = catalog({"cost": "8.40"})
 
@@ -78,4 +89,70 @@ def test_r13_summary_asks_for_the_cost_on_file(tmp_path):
         "It was approved after Amazon began reimbursing lost and damaged units at their "
         "manufacturing cost, and our cost on file is $8.40 a unit: please re-value the "
         "reimbursement at that cost. We request the difference, $3.40."
+    )
+
+
+def r14(tmp_path, *refunds, price="39.99", qty=1, commission=None):
+    files = {
+        "settlement": settlement(
+            order("111-0000001-0000001", ago(40), price, qty=qty, commission=commission),
+            *refunds,
+        )
+    }
+    return audit(tmp_path, files, "R14")
+
+
+ORDER = "111-0000001-0000001"
+R14_CASES = {
+    # a $39.99 order charged $6.00 referral fee: refunded in full, Amazon may keep $1.20
+    "administration fee above 20%": (
+        [refund(ORDER, ago(30), "39.99", commission_back="6.00", admin="2.00")],
+        [(ORDER, "open", None, "0.80", deadline(30, 90))],
+    ),
+    "referral fee not given back in full": (
+        [refund(ORDER, ago(30), "39.99", commission_back="5.00", admin="1.20")],
+        [(ORDER, "open", None, "1.00", deadline(30, 90))],
+    ),
+    "two refunds of one order make one finding": (
+        [
+            refund(ORDER, ago(30), "20.00", commission_back="3.00", admin="1.00"),
+            refund(ORDER, ago(20), "19.99", commission_back="3.00", admin="1.00"),
+        ],
+        # each gives back 3.00 of the 3.00 / 3.00 due and keeps 1.00 for 0.60 allowed
+        [(ORDER, "open", None, "0.80", deadline(30, 90))],
+    ),
+    "near miss: exactly 20%": (
+        [refund(ORDER, ago(30), "39.99", commission_back="6.00", admin="1.20")],
+        [],
+    ),
+    "near miss: a partial refund with a proportional credit": (
+        [refund(ORDER, ago(30), "20.00", commission_back="3.00", admin="0.60")],
+        [],
+    ),
+    "near miss: one cent of rounding": (
+        [refund(ORDER, ago(30), "39.99", commission_back="6.00", admin="1.21")],
+        [],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", R14_CASES)
+def test_r14(tmp_path, case):
+    refunds, expected = R14_CASES[case]
+    assert brief(r14(tmp_path, *refunds)) == expected
+
+
+def test_r14_the_cap_on_an_expensive_item(tmp_path):
+    # a $400 order charged $60 referral: 20% would be $12, the cap keeps it at $5.00
+    right = refund(ORDER, ago(30), "400.00", commission_back="60.00", admin="5.00")
+    assert r14(tmp_path / "a", right, price="400.00") == []
+    over = refund(ORDER, ago(30), "400.00", commission_back="60.00", admin="12.00")
+    [f] = r14(tmp_path / "b", over, price="400.00")
+    assert f["amount"] == Decimal("7.00")
+    assert f["summary"] == (
+        f"Order {ORDER} (SKU SKU1): when a buyer is refunded, Amazon gives back the referral fee "
+        "on the refunded amount and keeps a refund administration fee of the lesser of $5.00 "
+        f"and 20% of that referral fee; the refund of $400.00 posted {ago(30)} should have given "
+        "back $60.00 of referral fee and kept at most $5.00, but gave back $60.00 and kept "
+        "$12.00. We request $7.00."
     )
