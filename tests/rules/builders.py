@@ -259,6 +259,34 @@ def inbound(*rows: dict) -> str:
     return _tsv(w.INBOUND_HEADER, out)
 
 
+def removals(*rows: dict) -> str:
+    """Removal Order Detail rows: order, type, status, the quantities (0 unless given)."""
+    out = []
+    for r in rows:
+        updated = r.get("updated", r.get("requested_on", "2025-12-01"))
+        out.append(
+            [
+                f"{r.get('requested_on', '2025-11-20')}T06:00:00+00:00",
+                r.get("order", "RMV-1"),
+                r.get("type", "Return"),
+                "Standard",
+                r.get("status", "Completed"),
+                f"{updated}T06:00:00+00:00",
+                r.get("sku", "SKU1"),
+                r.get("fnsku", "X1"),
+                r.get("disposition", "Sellable"),
+                r["requested"],
+                r.get("cancelled", 0),
+                r.get("disposed", 0),
+                r.get("shipped", 0),
+                r.get("in_process", 0),
+                "0.97",
+                "USD",
+            ]
+        )
+    return _tsv(w.REMOVALS_HEADER, out)
+
+
 def catalog(*rows: dict) -> str:
     out = [
         [

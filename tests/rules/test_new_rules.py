@@ -16,6 +16,7 @@ from tests.rules.builders import (
     order,
     refund,
     reimbursements,
+    removals,
     settlement,
 )
 
@@ -155,4 +156,74 @@ def test_r14_the_cap_on_an_expensive_item(tmp_path):
         f"and 20% of that referral fee; the refund of $400.00 posted {ago(30)} should have given "
         "back $60.00 of referral fee and kept at most $5.00, but gave back $60.00 and kept "
         "$12.00. We request $7.00."
+    )
+
+
+R11_CASES = {
+    "requested 10, shipped 6: 4 never accounted for": (
+        [{"requested": 10, "shipped": 6, "updated": ago(20)}],
+        [],
+        [("RMV-1/X1", "open", 4, "33.60", deadline(20, 60))],
+    ),
+    "a shortfall partly reimbursed on the removal order": (
+        [{"requested": 10, "shipped": 6, "updated": ago(20)}],
+        [paid(reason="Removal_Order_Lost", cash=1, id="7101", order_id="RMV-1")],
+        [("RMV-1/X1", "open", 3, "25.20", deadline(20, 60))],
+    ),
+    "the newest download of the order decides": (
+        [
+            {"requested": 10, "shipped": 0, "status": "Pending", "updated": ago(40)},
+            {"requested": 10, "shipped": 9, "updated": ago(20)},
+        ],
+        [],
+        [("RMV-1/X1", "open", 1, "8.40", deadline(20, 60))],
+    ),
+    "near miss: still pending": (
+        [{"requested": 10, "shipped": 6, "status": "Pending", "updated": ago(20)}],
+        [],
+        [],
+    ),
+    "near miss: units in process": (
+        [{"requested": 10, "shipped": 6, "in_process": 4, "updated": ago(20)}],
+        [],
+        [],
+    ),
+    "near miss: cancelled and disposed cover the gap": (
+        [{"requested": 10, "shipped": 6, "cancelled": 3, "disposed": 1, "updated": ago(20)}],
+        [],
+        [],
+    ),
+    "near miss: the shortfall reimbursed in full": (
+        [{"requested": 10, "shipped": 6, "updated": ago(20)}],
+        [paid(reason="Removal_Order_Lost", cash=4, id="7102", order_id="RMV-1")],
+        [],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", R11_CASES)
+def test_r11(tmp_path, case):
+    orders, payments, expected = R11_CASES[case]
+    files = {
+        "removals": removals(*orders),
+        "reimbursements": reimbursements(*payments),
+        "catalog": COST,
+    }
+    assert brief(audit(tmp_path, files, "R11")) == expected
+
+
+def test_r11_summary_says_what_was_requested_and_accounted_for(tmp_path):
+    files = {
+        "removals": removals({"requested": 10, "shipped": 6, "updated": ago(20)}),
+        "reimbursements": reimbursements(
+            paid(reason="Removal_Order_Lost", cash=1, id="7103", order_id="RMV-1")
+        ),
+        "catalog": COST,
+    }
+    [f] = audit(tmp_path, files, "R11")
+    assert f["summary"] == (
+        "Removal order RMV-1 (return) for FNSKU X1 (SKU SKU1) is Completed: 10 units were "
+        "requested, 0 cancelled, 0 disposed and 6 shipped, and Amazon reimbursed 1 "
+        "(reimbursement 7103); 3 units were never shipped, disposed or cancelled. We request "
+        "$25.20 (3 units at $8.40 each)."
     )
