@@ -17,6 +17,7 @@ NAMES = (
     "r09_return_damaged_by_amazon_or_carrier",
     "r10_referral_rate_overcharge",
     "r11_removal_shortfall",
+    "r12_disposed_without_request",
     "r13_reimbursed_below_cost",
     "r14_refund_admin_fee_overcharge",
 )

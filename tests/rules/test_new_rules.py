@@ -13,6 +13,7 @@ from tests.rules.builders import (
     audit,
     brief,
     catalog,
+    ledger,
     order,
     refund,
     reimbursements,
@@ -227,3 +228,107 @@ def test_r11_summary_says_what_was_requested_and_accounted_for(tmp_path):
         "(reimbursement 7103); 3 units were never shipped, disposed or cancelled. We request "
         "$25.20 (3 units at $8.40 each)."
     )
+
+
+def disposal(days: int, qty: int, ref: str = "D1") -> dict:
+    return {"date": ago(days), "qty": -qty, "reason": "D", "ref": ref}
+
+
+R12_CASES = {
+    "disposed with no disposal order": (
+        [disposal(20, 3)],
+        [],
+        [],
+        [("X1", "open", 3, "25.20", deadline(20, 60))],
+    ),
+    "an order covers a later disposal, not an earlier one": (
+        [disposal(40, 2, "D1"), disposal(20, 2, "D2")],
+        [
+            {
+                "type": "Disposal",
+                "requested": 2,
+                "disposed": 2,
+                "requested_on": ago(30),
+                "updated": ago(19),
+            }
+        ],
+        [],
+        # the order (30 days ago) covers the later disposal; the earlier one stays uncovered
+        [("X1", "open", 2, "16.80", deadline(40, 60))],
+    ),
+    "a partial order leaves the rest": (
+        [disposal(20, 5)],
+        [
+            {
+                "type": "Disposal",
+                "requested": 3,
+                "disposed": 3,
+                "requested_on": ago(25),
+                "updated": ago(19),
+            }
+        ],
+        [],
+        [("X1", "open", 2, "16.80", deadline(20, 60))],
+    ),
+    "a warehouse reimbursement left over by R02 covers it": (
+        [disposal(20, 3)],
+        [],
+        [paid(reason="Damaged_Warehouse", cash=1, id="7201", date=ago(10))],
+        [("X1", "open", 2, "16.80", deadline(20, 60))],
+    ),
+    "R02's losses take the reimbursements first": (
+        [{"date": ago(30), "qty": -1, "reason": "M", "ref": "L1"}, disposal(20, 3)],
+        [],
+        [paid(reason="Lost_Warehouse", cash=1, id="7202", date=ago(10))],
+        [("X1", "open", 3, "25.20", deadline(20, 60))],
+    ),
+    "near miss: a disposal order the seller placed": (
+        [disposal(20, 3)],
+        [
+            {
+                "type": "Disposal",
+                "requested": 3,
+                "disposed": 3,
+                "requested_on": ago(27),
+                "updated": ago(19),
+            }
+        ],
+        [],
+        [],
+    ),
+    "near miss: a return order does not cover a disposal, but a disposal order does": (
+        [disposal(20, 1)],
+        [
+            {
+                "order": "RMV-1",
+                "type": "Return",
+                "requested": 1,
+                "shipped": 1,
+                "requested_on": ago(27),
+                "updated": ago(19),
+            },
+            {
+                "order": "RMV-2",
+                "type": "Disposal",
+                "requested": 1,
+                "disposed": 1,
+                "requested_on": ago(27),
+                "updated": ago(19),
+            },
+        ],
+        [],
+        [],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", R12_CASES)
+def test_r12(tmp_path, case):
+    events, orders, payments, expected = R12_CASES[case]
+    files = {
+        "ledger": ledger(*events),
+        "removals": removals(*orders) if orders else removals(),
+        "reimbursements": reimbursements(*payments),
+        "catalog": COST,
+    }
+    assert brief(audit(tmp_path, files, "R12")) == expected
