@@ -195,14 +195,17 @@ class Seller:
         units: int | None = None,
         principal: Decimal | None = None,
         restocking: Decimal | None = None,
+        admin: Decimal | None = None,
     ) -> Decimal:
-        """Post a refund; returns the seller's net debit."""
+        """Post a refund (Amazon keeping `admin`, by default the lesser of $5.00 and 20% of the
+        referral fee it gives back); returns the seller's net debit."""
         units = order.qty if units is None else units
         posted = dt.datetime.combine(day, dt.time(9 + self.rng.randrange(8), 12, 5))
         adjustment = f"amzn1.adj.{self._next('adj'):08d}"
         principal = order.product.price * units if principal is None else principal
         commission_back = order.commission * units
-        admin = min(Decimal("5.00"), money(commission_back * Decimal("0.20")))
+        if admin is None:
+            admin = min(Decimal("5.00"), money(commission_back * Decimal("0.20")))
         sku = order.product.sku
         for amount_type, description, amount in (
             ("ItemPrice", "Principal", -principal),

@@ -114,7 +114,10 @@ def ordinary_business(s: Seller) -> None:
 
 
 def plant_cases(s: Seller) -> None:
-    for plant in (_r01, _r02, _r03, _r04, _r05, _r06, _r07, _r08, _r09, _r10, _removals):
+    for plant in (
+        _r01, _r02, _r03, _r04, _r05, _r06, _r07, _r08, _r09, _r10, _removals, _r11, _r12,
+        _r13, _r14,
+    ):  # fmt: skip
         plant(s)
 
 
@@ -471,3 +474,91 @@ def _removals(s: Seller) -> None:
             "SELLABLE" if kind == "Return" else "CUSTOMER_DAMAGED",
             "",
         )
+
+
+def _removal(s: Seller, day, reference, kind, status, product, requested, done=0) -> None:
+    """A removal order line: `done` units shipped (Return) or disposed (Disposal)."""
+    s.removals.append(
+        [
+            day,
+            reference,
+            kind,
+            "Standard",
+            status,
+            day + 9 * DAY,
+            product.sku,
+            product.fnsku,
+            "Sellable" if kind == "Return" else "Unsellable",
+            requested,
+            0,
+            done if kind == "Disposal" else 0,
+            done if kind == "Return" else 0,
+            0 if status == "Completed" else requested - done,
+            Decimal("0.97") * requested,
+            "USD",
+        ]
+    )
+
+
+def _r11(s: Seller) -> None:
+    charger, brush = BY_SKU["EL-CHARGER-65"], BY_SKU["BT-BRUSH-SET"]
+    _removal(s, d("2025-12-01"), "RMV-0000611", "Return", "Completed", charger, 4, done=2)
+    s.ledger_row(d("2025-12-10"), charger, "VendorReturns", "RMV-0000611", -2, "SELLABLE", "")
+    _add(
+        s,
+        "R11",
+        "hit",
+        f"RMV-0000611/{charger.fnsku}",
+        2,
+        charger.cost * 2,
+        "4 requested for return, 2 shipped, order Completed",
+    )
+    _removal(s, d("2026-01-02"), "RMV-0000612", "Return", "Pending", brush, 3)
+    _add(s, "R11", "near_miss", f"RMV-0000612/{brush.fnsku}", note="still Pending")
+
+
+def _r12(s: Seller) -> None:
+    uno, cream = BY_SKU["TY-CARDS-UNO"], BY_SKU["BT-CREAM-50"]
+    s.adjust(d("2025-12-28"), uno, -3, "D", "UNSELLABLE")
+    _add(s, "R12", "hit", uno.fnsku, 3, uno.cost * 3, "3 disposed, no disposal order")
+    s.adjust(d("2025-12-18"), cream, -3, "D", "CUSTOMER_DAMAGED")
+    _removal(s, d("2025-12-12"), "RMV-0000640", "Disposal", "Completed", cream, 3, done=3)
+    _add(s, "R12", "near_miss", cream.fnsku, note="disposed on the seller's disposal order")
+
+
+def _r13(s: Seller) -> None:
+    bench, spoon = BY_SKU["SP-BENCH-ADJ"], BY_SKU["BB-SPOON-SET"]
+    s.adjust(d("2025-12-02"), bench, -1, "M")
+    paid = s.reimburse(d("2025-12-16"), "Lost_Warehouse", bench, cash=1, per_unit=Decimal("41.25"))
+    _add(
+        s,
+        "R13",
+        "hit",
+        paid,
+        1,
+        bench.cost - Decimal("41.25"),
+        "lost bench reimbursed at $41.25, cost $58.00",
+    )
+    s.adjust(d("2025-12-03"), spoon, -1, "E")
+    paid = s.reimburse(d("2025-12-17"), "Damaged_Warehouse", spoon, cash=1)
+    _add(s, "R13", "near_miss", paid, note="reimbursed at cost")
+
+
+def _r14(s: Seller) -> None:
+    charger, brush = BY_SKU["EL-CHARGER-65"], BY_SKU["BT-BRUSH-SET"]
+    order = s.sell(charger, d("2025-11-24"))
+    s.customer_return(order, d("2025-12-04"))
+    s.refund(order, d("2025-12-06"), admin=order.commission * Decimal("0.40"))
+    _add(
+        s,
+        "R14",
+        "hit",
+        order.order_id,
+        None,
+        order.commission * Decimal("0.40") - money(order.commission * Decimal("0.20")),
+        "administration fee kept at 40% of the referral fee, not 20%",
+    )
+    order = s.sell(brush, d("2025-11-26"))
+    s.customer_return(order, d("2025-12-05"))
+    s.refund(order, d("2025-12-08"))
+    _add(s, "R14", "near_miss", order.order_id, note="administration fee exactly 20%")

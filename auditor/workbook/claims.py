@@ -63,6 +63,10 @@ CASE_TYPES = {
     "R08": "Inbound shipment",
     "R09": "Customer return: damaged",
     "R10": "FBA fee: referral fee",
+    "R11": "Removal order",
+    "R12": "Lost or damaged in warehouse: disposed",
+    "R13": "Reimbursement: re-value at cost",
+    "R14": "Refund: administration fee",
 }
 
 

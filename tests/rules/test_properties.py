@@ -263,6 +263,8 @@ def test_reimbursements_never_add_to_a_claim(tmp_path_factory, s, extra):
     before = totals(audit_seller(tmp_path_factory.mktemp("before"), files(s, []))[0])
     after = totals(audit_seller(tmp_path_factory.mktemp("after"), files(s, extra))[0])
     for key, (units, amount) in after.items():
+        if key[0] == "R13":
+            continue  # a reimbursement below cost is itself R13's claim
         assert key in before, key
         assert units <= before[key][0] and amount <= before[key][1], key
 
