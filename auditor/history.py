@@ -29,7 +29,8 @@ SCHEMA = [
         change VARCHAR, reimbursement_ids VARCHAR[], recovered DECIMAL(18,2))""",
 ]
 
-# How a finding's key finds the reimbursements that could settle it, per rule.
+# How a finding's key finds the reimbursements that could settle it, per rule (R13's, a
+# re-valuation, names no key a later reimbursement carries: it is settled by hand).
 SETTLED_BY = {
     "R01": "sku = $key AND lower(reason) = 'fee_correction'",
     "R10": "sku = $key AND lower(reason) = 'fee_correction'",
@@ -41,6 +42,9 @@ SETTLED_BY = {
     "R07": "(amazon_order_id = $key OR amazon_order_id || '/' || sku = $key)",
     "R05": "amazon_order_id || '/' || fnsku = $key",
     "R09": "amazon_order_id || '/' || fnsku = $key",
+    "R11": "amazon_order_id || '/' || fnsku = $key",
+    "R12": "fnsku = $key AND lower(reason) IN ('lost_warehouse', 'damaged_warehouse')",
+    "R14": "(amazon_order_id = $key OR amazon_order_id || '/' || sku = $key)",
 }
 
 
