@@ -29,7 +29,7 @@ TRACKED = (("filed", "Filed, awaiting Amazon"), ("paid", "Paid by Amazon"), ("de
 def summary_sheet(book, con, info, as_of, findings) -> None:
     ws = book.create_sheet("Summary")
     print_wide(ws)
-    ws.column_dimensions["A"].width = 58
+    ws.column_dimensions["A"].width = max(58, max(len(r.title) for r in RULES) + 2)
     for letter in "BCDEFGHIJK":
         ws.column_dimensions[letter].width = 13 if letter == "J" else 11
     markets = [
@@ -150,7 +150,7 @@ def summary_sheet(book, con, info, as_of, findings) -> None:
         titles_from_data=True,
     )
     chart.set_categories(Reference(ws, min_col=1, min_row=first_rule_row, max_row=last_rule_row))
-    chart.height, chart.width = 9, 22
+    chart.height, chart.width = max(9, 0.8 * len(RULES)), 24  # a label for every rule
     ws.add_chart(chart, f"A{put.row + 2}")
 
 
