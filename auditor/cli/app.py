@@ -30,6 +30,15 @@ db_option = click.option(
     show_default=True,
     help="The seller's database file (created when missing).",
 )
+out_option = click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder to write the audit's files into: claims.xlsx, evidence.csv, cases/ (and, from "
+    "run, findings.csv).",
+)
 reports_argument = click.argument(
     "reports_dir", type=click.Path(exists=True, path_type=Path), metavar="REPORTS_DIR"
 )

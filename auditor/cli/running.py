@@ -22,6 +22,7 @@ from auditor.cli.app import (
     encoding_option,
     main,
     open_db,
+    out_option,
     output_console,
     quiet_option,
     reports_argument,
@@ -80,14 +81,7 @@ def _keep_typed(con, workbook: Path) -> None:
     help="Audit as of this day (default today); later events are not seen.",
 )
 @db_option
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Folder for findings.csv.",
-)
+@out_option
 @click.option(
     "--rates",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -247,14 +241,7 @@ def _amounts(findings: list[dict]) -> str:
 
 @main.command(name="workbook")
 @db_option
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Folder to write claims.xlsx, evidence.csv and cases/ into (as run --out).",
-)
+@out_option
 def workbook_command(db_path: Path, out_dir: Path) -> None:
     """Write claims.xlsx, evidence.csv and cases/ again from the database's last run, into the
     --out folder (what you typed in a claims.xlsx there is kept).

@@ -445,26 +445,7 @@ def _removals(s: Seller) -> None:
         (d("2025-08-15"), cream, "Disposal", 3, "RMV-0000533"),
     ):
         done = day + 9 * DAY
-        s.removals.append(
-            [
-                day,
-                reference,
-                kind,
-                "Standard",
-                "Completed",
-                done,
-                product.sku,
-                product.fnsku,
-                "Sellable" if kind == "Return" else "Unsellable",
-                qty,
-                0,
-                qty if kind == "Disposal" else 0,
-                qty if kind == "Return" else 0,
-                0,
-                Decimal("0.97") * qty,
-                "USD",
-            ]
-        )
+        _removal(s, day, reference, kind, "Completed", product, qty, done=qty)
         s.ledger_row(
             done,
             product,
