@@ -28,7 +28,7 @@ db_option = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     default=DEFAULT_DB,
     show_default=True,
-    help="The seller's database file (created when missing).",
+    help="The seller's database file (run and ingest create it when missing).",
 )
 out_option = click.option(
     "--out",
