@@ -55,14 +55,15 @@ def query(ctx: dict) -> str:
             e.above_strict, e.price_to, e.to_strict, e.fee AS table_fee,
             coalesce(s.rate, 0) AS surcharge,
             round(e.fee * (1 + coalesce(s.rate, 0)), 2) AS expected
-        FROM postings p
+        FROM (SELECT *, CAST(principal / nullif(quantity, 0) AS DECIMAL(18,4)) AS unit_price
+              FROM postings) p
         JOIN expected_fba_fees e
           ON e.sku = p.sku AND e.marketplace = p.marketplace
          AND p.posted_on BETWEEN e.card_from AND coalesce(e.card_to, DATE '9999-12-31')
-         AND (e.price_above IS NULL OR p.principal / p.quantity > e.price_above
-              OR (NOT e.above_strict AND p.principal / p.quantity = e.price_above))
-         AND (e.price_to IS NULL OR p.principal / p.quantity < e.price_to
-              OR (NOT e.to_strict AND p.principal / p.quantity = e.price_to))
+         AND (e.price_above IS NULL OR p.unit_price > e.price_above
+              OR (NOT e.above_strict AND p.unit_price = e.price_above))
+         AND (e.price_to IS NULL OR p.unit_price < e.price_to
+              OR (NOT e.to_strict AND p.unit_price = e.price_to))
         LEFT JOIN fee_surcharges s
           ON s.card = e.card AND s.marketplace = e.marketplace
          AND p.posted_on BETWEEN s.surcharge_from AND s.surcharge_to
