@@ -143,6 +143,23 @@ def request(f: dict) -> str:
     return f"we request {money(f['amount'], f['currency'])}"
 
 
+def closing(f: dict) -> str:
+    """The closing sentence of a summary: `We request $25.20 (3 units at $8.40 each).`"""
+    words = request(f)
+    return f"{words[0].upper()}{words[1:]}{each(f)}."
+
+
+def when(f: dict) -> str:
+    """`on 2025-12-20`, or `between 2025-11-02 and 2025-12-20` for a finding of several days."""
+    if f["event_date"] == f["last_date"]:
+        return f"on {f['event_date']}"
+    return f"between {f['event_date']} and {f['last_date']}"
+
+
+def remains(n) -> str:
+    return "remains" if n == 1 else "remain"
+
+
 def reimbursed_part(f: dict) -> str:
     """`, of which Amazon reimbursed …` for a finding netted against a partial reimbursement."""
     facts = details(f)

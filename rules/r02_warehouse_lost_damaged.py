@@ -36,7 +36,7 @@ Example:
     closed (R08's).
 """
 
-from rules.base import Rule, details, each, has, ids, request, spelling, units, were
+from rules.base import Rule, closing, details, has, ids, remains, spelling, units, were, when
 
 
 def query(ctx: dict) -> str:
@@ -62,16 +62,11 @@ def query(ctx: dict) -> str:
 
 def summarize(f: dict) -> str:
     n = f["quantity"]
-    when = (
-        f"on {f['event_date']}"
-        if f["event_date"] == f["last_date"]
-        else f"between {f['event_date']} and {f['last_date']}"
-    )
     return (
         f"{units(n)} of FNSKU {f['fnsku']} (SKU {f['sku']}) {were(n)} lost or damaged in "
-        f"Amazon's {spelling(f['currency'], 'fulfilment centres')} {when} (reference "
+        f"Amazon's {spelling(f['currency'], 'fulfilment centres')} {when(f)} (reference "
         f"{ids(f['refs'], 6)}) and {has(n)} not been found or reimbursed.{_offsets(f)} "
-        f"{request(f)[0].upper()}{request(f)[1:]}{each(f)}."
+        + closing(f)
     )
 
 
@@ -96,7 +91,7 @@ def _offsets(f: dict) -> str:
             f"{ids(facts.get('reversal'))}), so its units are not reimbursed"
         )
     n = f["quantity"]
-    return text + f"; {units(n)} {'remains' if n == 1 else 'remain'} unresolved."
+    return text + f"; {units(n)} {remains(n)} unresolved."
 
 
 RULE = Rule(

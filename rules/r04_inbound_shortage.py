@@ -30,7 +30,7 @@ Example:
     with or without the shipment id on the reimbursement.
 """
 
-from rules.base import Rule, details, each, ids, request, units, were
+from rules.base import Rule, closing, details, ids, units, were
 
 
 def query(ctx: dict) -> str:
@@ -73,7 +73,7 @@ def summarize(f: dict) -> str:
         )
     else:
         text += f" {'None was' if shipped - received == 1 else 'None were'} reimbursed."
-    return f"{text} {request(f)[0].upper()}{request(f)[1:]}{each(f)}."
+    return f"{text} {closing(f)}"
 
 
 RULE = Rule(

@@ -28,7 +28,7 @@ Example:
     Passes: a return the ledger restocked 18 days later.
 """
 
-from rules.base import RETURN_CLAIM, Rule, reimbursed_part, request, units, were
+from rules.base import RETURN_CLAIM, Rule, has, reimbursed_part, request, units, were
 
 
 def query(ctx: dict) -> str:
@@ -75,7 +75,7 @@ def summarize(f: dict) -> str:
     return (
         f"Order {f['order_id']}: {units(f['quantity'])} of FNSKU {f['fnsku']} (SKU {f['sku']}) "
         f"returned on {f['event_date']} and shown as returned to inventory "
-        f"{'has' if f['quantity'] == 1 else 'have'} not reached our inventory in the ledger"
+        f"{has(f['quantity'])} not reached our inventory in the ledger"
         f"{reimbursed_part(f) or ' and ' + were(f['quantity']) + ' not reimbursed'}; "
         f"{request(f)}."
     )

@@ -29,17 +29,12 @@ Example:
     the gap; a shortfall Amazon already reimbursed on the removal order.
 """
 
-from rules.base import Rule, details, each, ids, request, units, were
+from rules.base import Rule, closing, details, ids, units, were
 
 
 def query(ctx: dict) -> str:
     return """
-    WITH latest AS (
-        SELECT * FROM removals
-        QUALIFY row_number() OVER (
-            PARTITION BY order_id, fnsku, coalesce(disposition, '')
-            ORDER BY last_updated_date DESC, _file_id DESC, _line DESC) = 1
-    ), orders AS (
+    WITH orders AS (
         SELECT order_id, fnsku, any_value(sku) AS sku, any_value(order_type) AS order_type,
             bool_and(lower(order_status) = 'completed') AS completed,
             sum(coalesce(in_process_quantity, 0)) AS in_process,
@@ -49,7 +44,7 @@ def query(ctx: dict) -> str:
             sum(coalesce(shipped_quantity, 0)) AS shipped,
             max(CAST(last_updated_date AS DATE)) AS updated, any_value(currency) AS currency,
             list({'report': 'removals', 'file_id': _file_id, 'line': _line}) AS evidence
-        FROM latest GROUP BY order_id, fnsku
+        FROM removal_lines GROUP BY order_id, fnsku
     ), paid AS (
         SELECT b.amazon_order_id AS order_id, b.fnsku, sum(b.net_quantity) AS units,
             list(b.reimbursement_id ORDER BY b.reimbursement_id) AS ids,
@@ -99,10 +94,7 @@ def summarize(f: dict) -> str:
     )
     if paid > 0:
         text += f", and Amazon reimbursed {paid} (reimbursement {ids(facts.get('reimbursement'))})"
-    text += (
-        f"; {units(n)} {were(n)} never shipped, disposed or cancelled. "
-        f"{request(f)[0].upper()}{request(f)[1:]}{each(f)}."
-    )
+    text += f"; {units(n)} {were(n)} never shipped, disposed or cancelled. " + closing(f)
     return text
 
 

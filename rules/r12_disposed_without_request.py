@@ -33,38 +33,24 @@ Example:
     already reimbursed under Damaged_Warehouse beyond what R02's losses took.
 """
 
-from rules.base import Rule, details, each, ids, request, units, were
+from rules.base import Rule, closing, details, has, ids, remains, units, were, when
 
 
 def query(ctx: dict) -> str:
     return """
-    WITH ledger_days AS (
-        SELECT min_date, max_date FROM files WHERE report = 'ledger' AND min_date IS NOT NULL
-    ), disposed AS (
-        SELECT fnsku, msku AS sku, asin, date, -quantity AS units, reference_id, country,
-            'ledger' AS report, _file_id, _line
-        FROM ledger WHERE event_type = 'Adjustments' AND reason = 'D' AND quantity < 0
-        UNION ALL
-        SELECT a.fnsku, a.sku, NULL, CAST(a.adjusted_date AS DATE), -a.quantity,
-            a.transaction_item_id, NULL, 'adjustments', a._file_id, a._line
-        FROM adjustments a
-        WHERE a.reason = 'D' AND a.quantity < 0 AND NOT EXISTS (
-            SELECT 1 FROM ledger_days d
-            WHERE CAST(a.adjusted_date AS DATE) BETWEEN d.min_date AND d.max_date)
-    ), own AS (
-        -- not an inbound deduction R08 claims
-        SELECT d.* FROM disposed d
-        WHERE NOT EXISTS (SELECT 1 FROM loss_pool p WHERE p.owner = 'R08'
+    WITH own AS (
+        -- the disposals, but not an inbound deduction R08 claims
+        SELECT fnsku, sku, asin, date, -quantity AS units, reference_id, country, report,
+            _file_id, _line
+        FROM loss_events d
+        WHERE event_type = 'Adjustments' AND reason = 'D' AND quantity < 0
+          AND NOT EXISTS (SELECT 1 FROM loss_pool p WHERE p.owner = 'R08'
                           AND p.report = d.report AND p._file_id = d._file_id
                           AND p._line = d._line)
     ), ordered AS (
         SELECT fnsku, CAST(any_value(request_date) AS DATE) AS requested_on,
             sum(coalesce(disposed_quantity, 0)) AS units
-        FROM (
-            SELECT * FROM removals WHERE lower(order_type) = 'disposal'
-            QUALIFY row_number() OVER (
-                PARTITION BY order_id, fnsku, coalesce(disposition, '')
-                ORDER BY last_updated_date DESC, _file_id DESC, _line DESC) = 1)
+        FROM removal_lines WHERE lower(order_type) = 'disposal'
         GROUP BY order_id, fnsku
     ), running AS (
         SELECT o.*,
@@ -89,16 +75,11 @@ def query(ctx: dict) -> str:
         FROM loss_pool GROUP BY fnsku
     ), left_over AS (
         -- warehouse reimbursements beyond what R02's losses and R08's deductions take
-        SELECT b.fnsku,
-            greatest(0, sum(b.net_quantity)
-                        - greatest(0, coalesce(any_value(p.units), 0)
-                                      - coalesce(any_value(p.found), 0))) AS units,
-            list(b.reimbursement_id ORDER BY b.reimbursement_id) AS ids,
-            list({'report': 'reimbursements', 'file_id': b._file_id, 'line': b._line})
-                AS evidence
-        FROM reimbursements b LEFT JOIN pool p USING (fnsku)
-        WHERE lower(b.reason) IN ('lost_warehouse', 'damaged_warehouse')
-        GROUP BY b.fnsku
+        SELECT w.fnsku,
+            greatest(0, w.units - greatest(0, coalesce(p.units, 0) - coalesce(p.found, 0)))
+                AS units,
+            w.all_ids AS ids, w.paid_rows AS evidence
+        FROM warehouse_paid w LEFT JOIN pool p USING (fnsku)
     ), given AS (
         SELECT u.*, coalesce(l.units, 0) AS paid_units, l.ids AS paid_ids,
             l.evidence AS paid_evidence,
@@ -133,24 +114,18 @@ def query(ctx: dict) -> str:
 def summarize(f: dict) -> str:
     facts = details(f)
     n = f["quantity"]
-    when = (
-        f"on {f['event_date']}"
-        if f["event_date"] == f["last_date"]
-        else f"between {f['event_date']} and {f['last_date']}"
-    )
     paid = int(facts["paid"][0])
     made_good = (
         f" Amazon's warehouse reimbursements left over for this FNSKU cover {paid} "
         f"(reimbursement {ids(facts.get('reimbursement'))}); {units(n)} "
-        f"{'remains' if n == 1 else 'remain'}."
+        f"{remains(n)}."
         if paid
         else ""
     )
     return (
         f"{units(n)} of FNSKU {f['fnsku']} (SKU {f['sku']}) {were(n)} disposed of by Amazon "
-        f"{when} (reference {ids(f['refs'], 6)}) without a disposal order of ours and "
-        f"{'has' if n == 1 else 'have'} not been reimbursed.{made_good} "
-        f"{request(f)[0].upper()}{request(f)[1:]}{each(f)}."
+        f"{when(f)} (reference {ids(f['refs'], 6)}) without a disposal order of ours and "
+        f"{has(n)} not been reimbursed.{made_good} " + closing(f)
     )
 
 

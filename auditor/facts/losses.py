@@ -12,8 +12,9 @@ units the ledger shows received that the inbound export does not count (its shor
 claim, already holds them). Adjustments for a reason that is not Amazon's fault (7, H, K, U) are
 never deductions.
 What is left, and the losses, are then offset once by the FNSKU's found units (F, positive) and its
-Lost_Warehouse/Damaged_Warehouse reimbursements (net of reversals). The unresolved units are given
-to the events newest first.
+Lost_Warehouse/Damaged_Warehouse reimbursements (net of reversals, `warehouse_paid`, which R12 also
+nets its disposals against). The unresolved units are given to the events newest first.
+`loss_events` also holds the disposals (D) R12 reads, which are never the pool's.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ LOST = ("M", "5")
 NOT_AMAZONS_FAULT = ("7", "H", "K", "U")
 DAMAGED = ("E", "Q", "6")
 FOUND = ("F",)
+DISPOSED = ("D",)  # R12's, never a loss of the pool
 WAREHOUSE_REASONS = ("lost_warehouse", "damaged_warehouse")
 
 
@@ -50,9 +52,37 @@ def loss_pool(con: duckdb.DuckDBPyConnection) -> None:
         SELECT a.fnsku, NULL, a.sku, CAST(a.adjusted_date AS DATE), a.reason, a.quantity,
             a.transaction_item_id, 'Adjustments', NULL, 'adjustments', a._file_id, a._line
         FROM adjustments a
-        WHERE a.reason IN ({pool_codes}) AND NOT EXISTS (
+        WHERE a.reason IN ({pool_codes}, {_codes(DISPOSED)}) AND NOT EXISTS (
             SELECT 1 FROM ledger_days d
             WHERE CAST(a.adjusted_date AS DATE) BETWEEN d.min_date AND d.max_date)"""
+    )
+    # Per FNSKU, the Lost_Warehouse/Damaged_Warehouse reimbursements (net of reversals): the
+    # pool's, and what R12 nets disposals against once R02 and R08 took theirs.
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE warehouse_paid AS
+        SELECT b.fnsku, sum(b.net_quantity) AS units,
+            list(b.reimbursement_id ORDER BY b.reimbursement_id)
+                FILTER (WHERE b.net_quantity > 0) AS ids,
+            list(b.reimbursement_id ORDER BY b.reimbursement_id) AS all_ids,
+            list(b.reimbursement_id ORDER BY b.reimbursement_id)
+                FILTER (WHERE b.reversal_ids IS NOT NULL AND b.net_quantity <= 0)
+                AS reversed_ids,
+            flatten(list(coalesce(b.reversal_ids, []))) AS reversal_ids,
+            list({{'report': 'reimbursements', 'file_id': b._file_id, 'line': b._line}})
+                AS paid_rows,
+            list({{'report': 'reimbursements', 'file_id': b._file_id, 'line': b._line}})
+                || coalesce(any_value(v.evidence), []) AS evidence
+        FROM reimbursements b
+        LEFT JOIN (
+            SELECT fnsku, list({{'report': 'reimbursements', 'file_id': _file_id,
+                                 'line': _line}}) AS evidence
+            FROM reimbursement_events
+            WHERE lower(reason) = 'reimbursement_reversal' AND original_reimbursement_id IN (
+                SELECT reimbursement_id FROM reimbursements
+                WHERE lower(reason) IN ({_codes(WAREHOUSE_REASONS)}))
+            GROUP BY fnsku
+        ) v USING (fnsku)
+        WHERE lower(b.reason) IN ({_codes(WAREHOUSE_REASONS)}) GROUP BY b.fnsku"""
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE loss_pool AS
@@ -104,26 +134,7 @@ def loss_pool(con: duckdb.DuckDBPyConnection) -> None:
                 list({{'report': report, 'file_id': _file_id, 'line': _line}}) AS evidence
             FROM loss_events WHERE reason IN ({_codes(FOUND)}) AND quantity > 0 GROUP BY fnsku
         ), paid AS (
-            SELECT b.fnsku, sum(b.net_quantity) AS units,
-                list(b.reimbursement_id ORDER BY b.reimbursement_id)
-                    FILTER (WHERE b.net_quantity > 0) AS ids,
-                list(b.reimbursement_id ORDER BY b.reimbursement_id)
-                    FILTER (WHERE b.reversal_ids IS NOT NULL AND b.net_quantity <= 0)
-                    AS reversed_ids,
-                flatten(list(coalesce(b.reversal_ids, []))) AS reversal_ids,
-                list({{'report': 'reimbursements', 'file_id': b._file_id, 'line': b._line}})
-                    || coalesce(any_value(v.evidence), []) AS evidence
-            FROM reimbursements b
-            LEFT JOIN (
-                SELECT fnsku, list({{'report': 'reimbursements', 'file_id': _file_id,
-                                     'line': _line}}) AS evidence
-                FROM reimbursement_events
-                WHERE lower(reason) = 'reimbursement_reversal' AND original_reimbursement_id IN (
-                    SELECT reimbursement_id FROM reimbursements
-                    WHERE lower(reason) IN ({_codes(WAREHOUSE_REASONS)}))
-                GROUP BY fnsku
-            ) v USING (fnsku)
-            WHERE lower(b.reason) IN ({_codes(WAREHOUSE_REASONS)}) GROUP BY b.fnsku
+            SELECT * FROM warehouse_paid
         ), pooled AS (
             SELECT e.*, f.evidence AS found_evidence, p.evidence AS paid_evidence,
                 coalesce(f.units, 0) AS found_units, coalesce(p.units, 0) AS paid_units,

@@ -35,6 +35,14 @@ def as_of_views(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
             f"WHERE {dated} <= {day}"
         )
     con.execute(f"CREATE OR REPLACE TEMP VIEW reimbursements AS {REIMBURSEMENTS_SQL}")
+    # Each removal order line as its newest download has it (a removal order is downloaded
+    # again as it progresses): R11 and R12 read these.
+    con.execute(
+        """CREATE OR REPLACE TEMP VIEW removal_lines AS SELECT * FROM removals
+        QUALIFY row_number() OVER (
+            PARTITION BY order_id, fnsku, coalesce(disposition, '')
+            ORDER BY last_updated_date DESC, _file_id DESC, _line DESC) = 1"""
+    )
     con.execute(
         """CREATE OR REPLACE TEMP VIEW fee_preview_latest AS SELECT * FROM fee_preview
         QUALIFY row_number() OVER (PARTITION BY sku ORDER BY snapshot_date DESC,
