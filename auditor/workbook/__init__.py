@@ -19,7 +19,7 @@ from openpyxl import Workbook
 
 from auditor.policy import load_policy_tables
 from auditor.store import has_table
-from auditor.workbook.cases import CASES_FOLDER, write_case_files
+from auditor.workbook.cases import CASES_FOLDER, claim_evidence, write_case_files
 from auditor.workbook.cells import EVIDENCE_ROWS, MAX_ROWS, NoRun, cell_for
 from auditor.workbook.claims import claims_sheet
 from auditor.workbook.evidence import evidence_sheet
@@ -60,6 +60,7 @@ def write_workbook(
     rule_sheets = book._sheets[first_rule_sheet:]
     del book._sheets[first_rule_sheet:]
     progress("Claims")
+    claim_evidence(con)  # for the case texts and, below, the case files
     claims_sheet(book, con, findings, rows_of, max_rows)
     book._sheets.extend(rule_sheets)
     rules_sheet(book)
@@ -67,6 +68,7 @@ def write_workbook(
     path.parent.mkdir(parents=True, exist_ok=True)
     progress("cases/")
     write_case_files(con, path.parent / CASES_FOLDER)
+    con.execute("DROP TABLE _claim_evidence")
     progress("saving")
     book.save(path)
     return path

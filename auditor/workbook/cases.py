@@ -84,10 +84,10 @@ def case_file_name(finding_id: str) -> str:
     return f"{finding_id}.csv"
 
 
-def write_case_files(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
-    """One CSV per claim to file (report, evidence, row), in `folder`, which is replaced whole:
-    a claim paid or expired since the last run leaves no file behind. Returns the files
-    written."""
+def claim_evidence(con: duckdb.DuckDBPyConnection) -> None:
+    """`_claim_evidence`: every evidence row of each claim to file (finding id, report, file,
+    line, the row cited by Amazon's ids, the row in full), read once for both the Claims
+    sheet's case texts and the case files."""
     statuses = ", ".join(f"'{s}'" for s in CLAIMABLE)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _case_pointers AS
@@ -102,6 +102,18 @@ def write_case_files(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
         original=lambda report: row_text(con, report),
         cited=cite,
     )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _claim_evidence AS
+        SELECT finding_id, report, file, line, cited, original FROM ({rows})"""
+    )
+    con.execute("DROP TABLE _case_pointers")
+
+
+def write_case_files(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
+    """One CSV per claim to file (report, evidence, row), in `folder`, which is replaced whole:
+    a claim paid or expired since the last run leaves no file behind. Reads `_claim_evidence`
+    (`claim_evidence`); returns the files written."""
+    statuses = ", ".join(f"'{s}'" for s in CLAIMABLE)
     # Each claim's file is made whole in SQL (every field quoted, as CSV allows), so that
     # writing a few thousand files costs one query and one write each.
     quoted = " || ',' || ".join(
@@ -111,7 +123,7 @@ def write_case_files(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
     files = con.execute(
         f"""SELECT l.finding_id, coalesce(string_agg({quoted}, chr(10)
                 ORDER BY e.report, e.file, e.line), '')
-        FROM last_findings l LEFT JOIN ({rows}) e USING (finding_id)
+        FROM last_findings l LEFT JOIN _claim_evidence e USING (finding_id)
         WHERE l.status IN ({statuses})
         GROUP BY l.finding_id ORDER BY l.finding_id"""
     ).fetchall()
@@ -126,5 +138,4 @@ def write_case_files(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
         staging.rename(folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-        con.execute("DROP TABLE IF EXISTS _case_pointers")
     return len(files)

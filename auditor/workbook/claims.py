@@ -7,9 +7,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from auditor.claims import OUTCOME_CHOICES
-from auditor.findings import CLAIMABLE, evidence_sql
+from auditor.findings import CLAIMABLE
 from auditor.store import has_table
-from auditor.workbook.cases import CASES_FOLDER, case_file_name, cite
+from auditor.workbook.cases import CASES_FOLDER, case_file_name
 from auditor.workbook.cells import (
     CASE_TEXT_EVIDENCE,
     DATE_FORMAT,
@@ -124,7 +124,7 @@ def claims_sheet(book, con, findings, rows_of: dict, max_rows) -> None:
     filed = _filed(con)
     ready = [f for f in findings if f["status"] in CLAIMABLE]
     for f in sorted(ready, key=claim_order):
-        quoted = citations.get((f["rule"], f["key"], f["bucket"]), [])
+        quoted = citations.get(f["finding_id"], [])
         more = f["evidence_rows"] - len(quoted)
         attached = case_file_name(f["finding_id"])
         case = (
@@ -207,11 +207,10 @@ def _filed(con) -> dict[str, tuple]:
     }
 
 
-def _citations(con) -> dict[tuple, list[str]]:
-    """Per finding, the first evidence rows as its case text cites them."""
+def _citations(con) -> dict[str, list[str]]:
+    """Per claim (finding id), its first evidence rows as its case text cites them."""
     rows = con.execute(
-        f"""SELECT rule, "key", bucket,
-            list(cited ORDER BY report, file, line)[1:{CASE_TEXT_EVIDENCE}]
-        FROM ({evidence_sql(con, cited=cite)}) GROUP BY ALL"""
+        f"""SELECT finding_id, list(cited ORDER BY report, file, line)[1:{CASE_TEXT_EVIDENCE}]
+        FROM _claim_evidence GROUP BY finding_id"""
     ).fetchall()
-    return {(r, k, b): quoted for r, k, b, quoted in rows}
+    return dict(rows)
