@@ -382,6 +382,20 @@ def builtin_cards() -> list[RateCard]:
     return [load_rate_card(None, name) for name in builtin_names("fba")]
 
 
+def on_day(items: list, marketplace: str, day: dt.date):
+    """The card or schedule of `items` (laid out by `in_force`) that applies in `marketplace` on
+    `day`, or None."""
+    return next(
+        (
+            x
+            for x in items
+            if x.marketplace == marketplace
+            and x.effective_from <= day <= (x.effective_to or dt.date.max)
+        ),
+        None,
+    )
+
+
 def in_force(cards: list) -> list:
     """The cards as they apply, day by day: where two of a marketplace overlap, the one of
     higher priority (a seller's own over a built-in, a peak season's over the year's) holds its

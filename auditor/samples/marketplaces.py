@@ -26,6 +26,7 @@ from auditor.fees import (
     builtin_schedules,
     in_force,
     money,
+    on_day,
 )
 from auditor.samples import writers as w
 
@@ -112,18 +113,6 @@ SETTLEMENT_DAYS = 14
 UNKNOWN_FEE_UPLIFT = Decimal("0.20")
 
 
-def _on(items: list, marketplace: str, day: dt.date):
-    return next(
-        (
-            x
-            for x in items
-            if x.marketplace == marketplace
-            and x.effective_from <= day <= (x.effective_to or dt.date.max)
-        ),
-        None,
-    )
-
-
 def _fee(card: RateCard, unit: Unit, item: Item, day: dt.date) -> Decimal:
     fee = card.fulfilment_fee(unit, item.price, item.category)[1]
     return money(fee * (1 + card.surcharge_rate(day)))
@@ -152,18 +141,18 @@ def generate_market(key: str, out: Path, seed: int = 7) -> Market:
             if item.sku == sku and day >= from_day:
                 dims = wrong_dims
             unit = Unit.of(*dims, length, item.weight, weight)
-            card = _on(known, market.marketplace, day)
+            card = on_day(known, market.marketplace, day)
             if card is None:  # a season whose fees are not built in
-                previous = _on(known, market.marketplace, day - dt.timedelta(days=92))
+                previous = on_day(known, market.marketplace, day - dt.timedelta(days=92))
                 fee = _fee(previous, unit, item, day) + UNKNOWN_FEE_UPLIFT
             else:
                 fee = _fee(card, unit, item, day)
-            schedule = _on(schedules, market.marketplace, day)
+            schedule = on_day(schedules, market.marketplace, day)
             rate_sku, rate, rate_from = market.overrate
             if item.sku == rate_sku and day >= rate_from:
                 commission = max(money(item.price * rate), schedule.minimum)
             elif schedule is None:  # no schedule known: what the year before charged
-                commission = _on(schedules, market.marketplace, day - dt.timedelta(days=60)).fee(
+                commission = on_day(schedules, market.marketplace, day - dt.timedelta(days=60)).fee(
                     item.category, item.price
                 )
             else:

@@ -17,6 +17,7 @@ from auditor.fees import (
     load_rate_card,
     load_referral_schedule,
     money,
+    on_day,
 )
 from auditor.samples.catalog import Product
 
@@ -100,11 +101,7 @@ class Seller:
     # -- money ---------------------------------------------------------------------------------
     def card_on(self, day: dt.date | None) -> RateCard:
         """The US card in force on `day` (a peak season's in its season); the first without."""
-        if day is not None:
-            for card in self.cards:
-                if card.effective_from <= day <= (card.effective_to or dt.date.max):
-                    return card
-        return self.card
+        return (on_day(self.cards, "US", day) if day is not None else None) or self.card
 
     def expected_fee(
         self, product: Product, day: dt.date | None = None, dims: tuple | None = None
