@@ -464,7 +464,7 @@ def _parse(path: Path, what: str, example: str) -> dict:
         ) from None
 
 
-def _need(path, data: dict, field: str, kind, what: str, example: str, where: str = ""):
+def _need(path, data: dict, field: str, kind, example: str, where: str = ""):
     value = data.get(field)
     names = {str: "text", dt.date: "a date like 2026-01-15", list: "a list", dict: "a table"}
     if value is None or not isinstance(value, kind):
@@ -497,21 +497,21 @@ def check_rate_card(path: Path) -> RateCard:
         ("tiers", list),
         ("fees", list),
     ):
-        _need(path, data, field, kind, "fee card", CARD_EXAMPLE)
+        _need(path, data, field, kind, CARD_EXAMPLE)
     names = set()
     for n, tier in enumerate(data["tiers"], start=1):
         where = f"tier {n}: "
-        names.add(_need(path, tier, "name", str, "fee card", CARD_EXAMPLE, where))
+        names.add(_need(path, tier, "name", str, CARD_EXAMPLE, where))
         if tier.get("shipping_weight") not in ("unit", "greater"):
             raise FeeDataError(
                 f'{path}: {where}shipping_weight must be "unit" or "greater"; see {CARD_EXAMPLE}'
             )
     for n, fee in enumerate(data["fees"], start=1):
         where = f"fee {n}: "
-        tier = _need(path, fee, "tier", str, "fee card", CARD_EXAMPLE, where)
+        tier = _need(path, fee, "tier", str, CARD_EXAMPLE, where)
         if tier not in names:
             raise FeeDataError(f"{path}: {where}tier {tier!r} is not one of the card's tiers")
-        _need(path, fee, "price", str, "fee card", CARD_EXAMPLE, where)
+        _need(path, fee, "price", str, CARD_EXAMPLE, where)
         for bracket in fee.get("brackets", []):
             if not isinstance(bracket, list) or len(bracket) != 2:
                 raise FeeDataError(
@@ -537,7 +537,7 @@ def check_referral_schedule(path: Path) -> ReferralSchedule:
         ("minimum", str),
         ("categories", dict),
     ):
-        _need(path, data, field, kind, "referral schedule", SCHEDULE_EXAMPLE)
+        _need(path, data, field, kind, SCHEDULE_EXAMPLE)
     _amount(path, data["minimum"], "minimum", SCHEDULE_EXAMPLE)
     for name, rule in data["categories"].items():
         if not isinstance(rule, dict) or not ({"flat", "whole", "portion"} & set(rule)):
