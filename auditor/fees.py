@@ -10,7 +10,7 @@ import re
 import tomllib
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -111,11 +111,11 @@ class RateCard:
     data: dict
     priority: int = 0  # where cards overlap, the higher applies (a peak card over its season)
 
-    @property
+    @cached_property
     def units(self) -> tuple[str, str, Decimal]:
         return CARD_UNITS[self.data.get("units", "imperial")]
 
-    @property
+    @cached_property
     def bands(self) -> list[PriceBand]:
         """The card's price bands, cheapest first; a card of one price has one band, `any`."""
         if "price_bands" in self.data:
@@ -158,27 +158,37 @@ class RateCard:
                 return Decimal(str(tier[key]))
         return None
 
+    @cached_property
+    def _tier_limits(self) -> list[tuple[str, tuple[tuple[str, Decimal], ...]]]:
+        """Each tier's name and the limits it sets, read once."""
+        return [
+            (t["name"], tuple((n, lim) for n in LIMITS if (lim := self._limit(t, n)) is not None))
+            for t in self.tiers
+        ]
+
     def tier(self, unit: Unit) -> str:
-        length, weight, _ = self.units
-        unit_weight = unit.weight_in(weight)
-        for tier in self.tiers:
-            longest, median, shortest = self._sides(unit, tier["name"])
-            values = {
-                "unit_weight": unit_weight,
-                "longest": longest,
-                "median": median,
-                "shortest": shortest,
-                "length_girth": longest + 2 * (median + shortest),
-                "dimensional_weight": self._dimensional(unit, tier["name"]),
-            }
+        unit_weight = unit.weight_in(self.units[1])
+        for name, limits in self._tier_limits:
+            sides = self._sides(unit, name)
             if all(
-                (limit := self._limit(tier, name)) is None or values[name] <= limit
-                for name in LIMITS
+                self._measure(unit, name, what, sides, unit_weight) <= limit
+                for what, limit in limits
             ):
-                return tier["name"]
+                return name
         return self.tiers[-1]["name"]
 
-    @property
+    def _measure(self, unit: Unit, tier_name: str, what: str, sides, unit_weight) -> Decimal:
+        """The measure a tier limit `what` is set on, worked out only when a limit needs it."""
+        longest, median, shortest = sides
+        if what == "unit_weight":
+            return unit_weight
+        if what == "length_girth":
+            return longest + 2 * (median + shortest)
+        if what == "dimensional_weight":
+            return self._dimensional(unit, tier_name)
+        return {"longest": longest, "median": median, "shortest": shortest}[what]
+
+    @cached_property
     def tiers(self) -> list[dict]:
         """The tiers every product is sized into (those only for some categories left out)."""
         return [t for t in self.data["tiers"] if "only_for" not in t]
@@ -214,10 +224,11 @@ class RateCard:
     def shipping_weight_oz(self, unit: Unit, tier_name: str) -> Decimal:
         return self.shipping_weight(unit, tier_name) * GRAMS[self.units[1]] / GRAMS["oz"]
 
-    def band_fee(self, unit: Unit, band: str) -> tuple[str, Decimal]:
-        """(tier, fee per unit) in price band `band`. A tier without fees of its own in the band
-        pays its `any` fees, else those of the card's last band."""
-        tier = self.tier(unit)
+    def band_fee(self, unit: Unit, band: str, tier: str | None = None) -> tuple[str, Decimal]:
+        """(tier, fee per unit) in price band `band` (`tier`: the unit's, when already known). A
+        tier without fees of its own in the band pays its `any` fees, else those of the card's
+        last band."""
+        tier = tier or self.tier(unit)
         fees = [
             f
             for f in self.data["fees"]
@@ -239,7 +250,7 @@ class RateCard:
         except ValueError:
             if band == last:
                 raise
-            return self.band_fee(unit, last)  # past a band's brackets: the standard fee
+            return self.band_fee(unit, last, tier)  # past a band's brackets: the standard fee
 
     def band_of(self, unit_price: Decimal | None, category: str | None = None) -> str:
         """The price band of a unit price (None: the last, standard, band)."""

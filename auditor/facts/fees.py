@@ -53,11 +53,12 @@ def expected_fba_fees(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
         for card in cards:
             category = categories.get((card.marketplace, sku))
             implied = card.tier(preview_unit) if preview_unit else None
+            sized = card.tier(unit)
             lower, lower_strict = None, False
             for band in card.bands:
                 limit = band.limit_for(category, category is not None)
                 try:
-                    tier, fee = card.band_fee(unit, band.name)
+                    tier, fee = card.band_fee(unit, band.name, sized)
                 except ValueError:  # the card has no fee for it (a row not confirmed)
                     tier, fee = None, None
                 if fee is not None:
