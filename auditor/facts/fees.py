@@ -203,9 +203,8 @@ def referral(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
             "referral schedule covers them; fba-audit rates lists those built in, and "
             "--referral adds your own"
         )
-    facts.unknown_categories.extend(
-        sorted(sku for sku in unknown if not any(row[2] == sku for row in categories))
-    )
+    # unknown to every schedule: a SKU whose category any schedule knows is not listed
+    facts.unknown_categories.extend(sorted(unknown - {row[2] for row in categories}))
     if facts.unknown_categories:
         facts.notes.append(
             "R10: category unknown for "
