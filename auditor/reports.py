@@ -524,6 +524,18 @@ REMOVALS = Report(
     rules="R02 (units removed are not lost)",
 )
 
+# The Fulfillment Inbound API's names for a shipment item's fields, which inbound exports follow.
+INBOUND_API_FIELDS = (
+    "ShipmentId",
+    "ShipmentName",
+    "ShipmentStatus",
+    "SellerSKU",
+    "FulfillmentNetworkSKU",
+    "QuantityShipped",
+    "QuantityReceived",
+    "QuantityInCase",
+)
+
 INBOUND = Report(
     key="inbound",
     title="Inbound shipment items",

@@ -7,6 +7,8 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
+from auditor.reports import INBOUND_API_FIELDS
+
 LEDGER_HEADER = [
     "Date",
     "FNSKU",
@@ -220,17 +222,8 @@ REMOVALS_HEADER = [
     "removal-fee",
     "currency",
 ]
-INBOUND_HEADER = [
-    "ShipmentId",
-    "ShipmentName",
-    "ShipmentStatus",
-    "SellerSKU",
-    "FulfillmentNetworkSKU",
-    "QuantityShipped",
-    "QuantityReceived",
-    "QuantityInCase",
-    "ClosedDate",
-]
+# The Fulfillment Inbound API's fields, and the seller's own record of when a shipment closed.
+INBOUND_HEADER = [*INBOUND_API_FIELDS, "ClosedDate"]
 CATALOG_HEADER = [
     "sku",
     "unit-cost",
