@@ -25,8 +25,8 @@ from auditor.cli.app import (
     out_option,
     output_console,
     quiet_option,
-    reports_argument,
 )
+from auditor.cli.fetching import fetch_into, fetch_options, incomplete
 from auditor.cli.loading import load_into
 from auditor.fees import FeeDataError, check_rate_card, check_referral_schedule
 from auditor.findings import CLAIMABLE, WRITERS, write_csv, write_evidence
@@ -72,7 +72,7 @@ def _keep_typed(con, workbook: Path) -> None:
 
 
 @main.command(name="run")
-@reports_argument
+@click.argument("reports_dir", type=click.Path(path_type=Path), metavar="REPORTS_DIR")
 @click.option(
     "--as-of",
     "as_of",
@@ -110,6 +110,14 @@ def _keep_typed(con, workbook: Path) -> None:
 @encoding_option
 @quiet_option
 @click.option(
+    "--fetch",
+    "fetch",
+    is_flag=True,
+    help="First fetch what is new from your Amazon account into REPORTS_DIR (see fba-audit "
+    "fetch), up to the --as-of day.",
+)
+@fetch_options
+@click.option(
     "--timings",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write each stage's wall time and peak memory to this JSON file (for benchmarks).",
@@ -126,6 +134,11 @@ def run_command(
     encoding,
     timings,
     quiet,
+    fetch,
+    since,
+    marketplace,
+    credentials,
+    wait_minutes,
 ) -> None:
     """Load what is new in REPORTS_DIR, run every rule, and write into the --out folder:
     findings.csv (one row per claim), claims.xlsx (the workbook to file and track claims
@@ -136,7 +149,22 @@ def run_command(
     Example:
         fba-audit run ~/Downloads/amazon-2026-10 --as-of 2026-11-01 --db acme.duckdb \\
             --out audit-2026-11
+        fba-audit run ~/amazon-reports --fetch --db acme.duckdb --out audit-2026-11
     """
+    if fetch:
+        outcome = fetch_into(
+            reports_dir, as_of, since, marketplace, credentials, wait_minutes, quiet
+        )
+        if not outcome.complete:
+            raise click.ClickException(
+                f"fetch incomplete: {incomplete(outcome)}; not audited, so that no report is "
+                "silently missing: run again later, or without --fetch to audit what "
+                f"{reports_dir} holds"
+            )
+    elif not reports_dir.exists():
+        raise click.BadParameter(
+            f"Path '{reports_dir}' does not exist.", param_hint="'REPORTS_DIR'"
+        )
     con = open_db(db_path)
     try:
         _keep_typed(con, out_dir / "claims.xlsx")
