@@ -9,6 +9,7 @@ Nothing here prints or keeps a credential."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -32,6 +33,9 @@ from sp_api.base.exceptions import (
 
 from auditor.fetch.credentials import WHERE_TO_GET, Credentials
 from auditor.fetch.errors import FetchError
+
+# The library logs request headers (the access token among them) at debug level: never.
+logging.getLogger("sp_api").setLevel(logging.WARNING)
 
 # Marketplaces fetch knows, by the code a seller types.
 MARKETPLACES = ("US", "CA", "MX", "UK", "DE", "FR", "IT", "ES", "JP")
