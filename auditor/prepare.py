@@ -1,5 +1,6 @@
-"""One streaming pass over a file before DuckDB reads it: its SHA-256, a check for binary garbage,
-and, only where DuckDB cannot read it as it is, a UTF-8 copy (other encodings, blank lines)."""
+"""One streaming pass over a file before DuckDB reads it: its SHA-256 (which tells a file already
+loaded), a check for binary garbage, and, only where DuckDB cannot read it as it is, a UTF-8 copy
+(other encodings, blank lines) made when the file is new."""
 
 from __future__ import annotations
 
@@ -20,21 +21,13 @@ class PrepareError(Exception):
 
 
 @dataclass(frozen=True)
-class Prepared:
-    path: Path  # what DuckDB reads: the file itself or its UTF-8 copy
+class Scanned:
     sha256: str
+    copy: bool  # DuckDB cannot read the file as it is: read a UTF-8 copy instead
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def prepare(path: Path, sniffed: Sniffed, workdir: Path) -> Prepared:
-    """Hash the file and decide whether DuckDB can read it directly.
+def scan(path: Path, sniffed: Sniffed) -> Scanned:
+    """Hash the file and decide, in the same pass, whether DuckDB can read it directly.
 
     A blank line inside a file would shift DuckDB's row numbers against the file's lines (it skips
     blank lines), so such files are copied with each blank line made an empty row, which the
@@ -63,11 +56,16 @@ def prepare(path: Path, sniffed: Sniffed, workdir: Path) -> Prepared:
                 tail = window[-3:]
             elif not blank_line:
                 blank_line = True  # any non-UTF-8 file is copied anyway
-    if utf8 and not blank_line:
-        return Prepared(path, digest.hexdigest())
-    target = workdir / f"{digest.hexdigest()[:16]}.utf8"
+    return Scanned(digest.hexdigest(), copy=not (utf8 and not blank_line))
+
+
+def readable(path: Path, sniffed: Sniffed, scanned: Scanned, workdir: Path) -> Path:
+    """What DuckDB reads: the file itself, or its UTF-8 copy in `workdir`."""
+    if not scanned.copy:
+        return path
+    target = workdir / f"{scanned.sha256[:16]}.utf8"
     _copy_as_utf8(path, target, sniffed)
-    return Prepared(target, digest.hexdigest())
+    return target
 
 
 def _copy_as_utf8(path: Path, target: Path, sniffed: Sniffed) -> None:
