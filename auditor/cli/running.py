@@ -4,6 +4,7 @@ print the claims table."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import sys
 from collections import defaultdict
 from decimal import Decimal
@@ -13,7 +14,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from auditor import stages
+from auditor import reuse, stages
 from auditor.audit import Audit, run_audit
 from auditor.claims import ClaimError, follow_ups, keep_typed
 from auditor.cli.app import (
@@ -33,6 +34,7 @@ from auditor.findings import CLAIMABLE, WRITERS, write_csv, write_evidence
 from auditor.policy import WindowsError, read_windows
 from auditor.store import (
     begin_run,
+    end_run,
 )
 from auditor.workbook import NoRun, write_workbook
 
@@ -171,57 +173,102 @@ def run_command(
         begin_run(con, "run")
         with stages.stage("ingest"):
             results = load_into(con, reports_dir, encoding, quiet)
-        with doing("running the rules", quiet) as say:
-            audit = run_audit(
-                con, as_of, rates, referral, windows, lambda code: say(f"running rule {code}")
-            )
-        with stages.stage("findings"), doing("writing findings.csv", quiet):
-            write_csv(audit.findings, out_dir / "findings.csv")
-            for fmt in formats:
-                WRITERS[fmt](audit.findings, out_dir / f"findings.{fmt}")
-        with stages.stage("workbook"), doing("writing claims.xlsx", quiet) as say:
-            write_workbook(
-                con,
-                out_dir / "claims.xlsx",
-                progress=lambda part: say(f"writing claims.xlsx: {part}"),
-            )
-            say("writing evidence.csv")
-            write_evidence(con, out_dir / "evidence.csv")
-        chasing = follow_ups(con, as_of)
-        (newest,) = con.execute("SELECT max(max_date) FROM files").fetchone()
+        options = {"rates": rates, "referral": referral, "windows": windows}
+        options["formats"] = sorted(formats)
+        fingerprint = reuse.fingerprint(con, as_of, options)
+        kept = reuse.unchanged(con, out_dir, fingerprint)
+        if kept is not None:
+            end_run(con)
+        else:
+            with doing("running the rules", quiet) as say:
+                audit = run_audit(
+                    con, as_of, rates, referral, windows, lambda code: say(f"running rule {code}")
+                )
+            with stages.stage("findings"), doing("writing findings.csv", quiet):
+                write_csv(audit.findings, out_dir / "findings.csv")
+                for fmt in formats:
+                    WRITERS[fmt](audit.findings, out_dir / f"findings.{fmt}")
+            with stages.stage("workbook"), doing("writing claims.xlsx", quiet) as say:
+                write_workbook(
+                    con,
+                    out_dir / "claims.xlsx",
+                    progress=lambda part: say(f"writing claims.xlsx: {part}"),
+                )
+                say("writing evidence.csv")
+                write_evidence(con, out_dir / "evidence.csv")
+            chasing = follow_ups(con, as_of)
+            (newest,) = con.execute("SELECT max(max_date) FROM files").fetchone()
+            summary = _summary(audit, chasing, newest)
+            written = ["findings.csv", *(f"findings.{fmt}" for fmt in formats)]
+            written += ["claims.xlsx", "evidence.csv", *reuse.case_files(out_dir)]
+            reuse.remember(con, out_dir, fingerprint, written, summary)
     finally:
         con.close()
     if timings:
         stages.write(timings)
-    print_audit(audit, output_console())
-    for finding_id, case_id, filed_on in chasing:
+    if kept is not None:
         click.echo(
-            f"follow up: {finding_id} (case {case_id or 'without an id'}) filed on "
-            f"{filed_on} is still unpaid"
+            f"nothing new since the last run into {out_dir} (the same reports, as-of day and "
+            "claims): its files are kept as they are"
         )
-    _all_expired(audit, newest)
-    click.echo(
-        f"wrote {out_dir / 'findings.csv'}, {out_dir / 'claims.xlsx'}, "
-        f"{out_dir / 'evidence.csv'} and {out_dir / 'cases'}"
-    )
+        click.echo(kept.replace(SUMMARY_END, ""), nl=False)
+    else:
+        print_audit(audit, output_console())
+        click.echo(summary.split(SUMMARY_END, 1)[1], nl=False)
+        click.echo(
+            f"wrote {out_dir / 'findings.csv'}, {out_dir / 'claims.xlsx'}, "
+            f"{out_dir / 'evidence.csv'} and {out_dir / 'cases'}"
+        )
     if any(r.status == "error" for r in results):
         sys.exit(1)
 
 
-def _all_expired(audit: Audit, newest: dt.date | None) -> None:
+# Where the table of a run's summary ends and its lines (fee cards, notes, follow-ups) begin.
+SUMMARY_END = "\x1f"
+
+
+def _summary(audit: Audit, chasing: list, newest: dt.date | None) -> str:
+    """What a run prints after loading, as text: the table (120 columns wide), then its lines;
+    kept so that a run with nothing new can print it again."""
+    console = Console(width=120, record=True, file=io.StringIO())
+    print_audit(audit, console)
+    lines = [*_lines(audit)]
+    for finding_id, case_id, filed_on in chasing:
+        lines.append(
+            f"follow up: {finding_id} (case {case_id or 'without an id'}) filed on "
+            f"{filed_on} is still unpaid"
+        )
+    lines += _all_expired(audit, newest)
+    return console.export_text() + SUMMARY_END + "".join(f"{line}\n" for line in lines)
+
+
+def _all_expired(audit: Audit, newest: dt.date | None) -> list[str]:
     """Say so when every finding is past its deadline: the reports are likely old, and the
     audit's day (today, by default) is far past them."""
     findings = audit.findings
     if findings and all(f["status"] == "expired" for f in findings):
         then = f"--as-of {newest + dt.timedelta(days=1)}" if newest else "--as-of that day"
         runs_to = f" (the newest report runs to {newest})" if newest else ""
-        click.echo(
+        return [
             f"every finding is past its claim deadline as of {audit.as_of}{runs_to}: to see what "
             f"was claimable when the reports were downloaded, run again with {then}"
-        )
+        ]
+    return []
+
+
+def _lines(audit: Audit) -> list[str]:
+    """The fee cards and referral schedule applied, and the run's notes."""
+    lines = []
+    for card, first, last in audit.applied:
+        unknown = " (fees not known: not checked)" if card.data.get("fees_unknown") else ""
+        lines.append(f"fee card: {card.name} ({card.source}), orders of {first} to {last}{unknown}")
+    lines.append(f"referral schedule: {audit.referral_source}")
+    lines += [f"note: {note}" for note in audit.notes]
+    return lines
 
 
 def print_audit(audit: Audit, console: Console) -> None:
+    """The table of claims by rule."""
     table = Table(title=f"Claims as of {audit.as_of}", title_justify="left")
     for heading in ("rule", "", "claimable", "new", "units", "amount", "expiring ≤14 days"):
         table.add_column(
@@ -251,12 +298,6 @@ def print_audit(audit: Audit, console: Console) -> None:
             str(sum(1 for f in claimable if f["status"] == "expiring")),
         )
     console.print(table)
-    for card, first, last in audit.applied:
-        unknown = " (fees not known: not checked)" if card.data.get("fees_unknown") else ""
-        click.echo(f"fee card: {card.name} ({card.source}), orders of {first} to {last}{unknown}")
-    click.echo(f"referral schedule: {audit.referral_source}")
-    for note in audit.notes:
-        click.echo(f"note: {note}")
 
 
 def _amounts(findings: list[dict]) -> str:
