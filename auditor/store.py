@@ -15,6 +15,10 @@ SCHEMA_VERSION = 1
 DEFAULT_DB = "fba-audit.duckdb"
 # DuckDB's memory; past it, it spills to `<database>.tmp`. A seller with room to spare may raise it.
 MEMORY_LIMIT = os.environ.get("FBA_AUDIT_MEMORY_LIMIT") or "1GiB"
+# DuckDB's threads (default: one per core); a fleet worker sharing the machine uses fewer.
+THREADS: int | None = (
+    int(os.environ["FBA_AUDIT_THREADS"]) if os.environ.get("FBA_AUDIT_THREADS") else None
+)
 
 
 class DatabaseUnusable(Exception):
@@ -62,6 +66,8 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
             f"FBA_AUDIT_MEMORY_LIMIT={MEMORY_LIMIT!r} is not a memory size; "
             "set it like 4GiB, or unset it"
         ) from None
+    if THREADS:
+        con.execute(f"SET threads = {int(THREADS)}")
     con.execute("SET preserve_insertion_order = true")
     con.execute("SET enable_progress_bar = false")
     if _foreign(con):
