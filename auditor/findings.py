@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import shutil
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -251,47 +249,19 @@ def evidence_sql(
     )
 
 
-EVIDENCE_PART_ROWS = 200_000  # evidence.csv rows sorted at a time (each carries a report line)
-
-
 def write_evidence(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """`evidence.csv`: every evidence row of the last run's findings — finding id, rule, key,
-    report, file, line and the row as loaded (JSON) — in the workbook's order. The workbook shows
-    each finding's first rows; this file has them all, for a case that needs more.
-
-    The rows are numbered in that order first, from the pointers alone; the rows with their report
-    lines are then written in one pass to parts of EVIDENCE_PART_ROWS numbers each, and each part
-    is sorted on its own. Sorting them all at once held every report line in memory."""
+    """`evidence.csv`: where every evidence row of the last run's findings is — finding id,
+    rule, key, report, file, line, and the file's SHA-256 so it can be told from another of the
+    same name — in the workbook's order. The rows themselves are in the reports, and in full in
+    each claim's case file (cases/); a pointer is a few dozen bytes where a row in full is
+    hundreds, for findings that can have thousands of rows."""
     path.parent.mkdir(parents=True, exist_ok=True)
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE _evidence_order AS
-        SELECT row_number() OVER (ORDER BY l.rule, l.claim_deadline, l."key", l.bucket,
-                                           e.report, f.name, e.line) - 1 AS n,
-               l.finding_id, e.rule, e."key", e.bucket, e.report, e.file_id, e.line
-        FROM last_evidence e JOIN files f ON f.file_id = e.file_id
-        JOIN last_findings l ON l.rule = e.rule AND l."key" = e."key" AND l.bucket = e.bucket"""
+        f"""COPY (
+            SELECT l.finding_id, e.rule, e."key", e.report, f.name AS file, e.line,
+                   f.sha256 AS file_sha256
+            FROM last_evidence e JOIN files f ON f.file_id = e.file_id
+            JOIN last_findings l ON l.rule = e.rule AND l."key" = e."key" AND l.bucket = e.bucket
+            ORDER BY l.rule, l.claim_deadline, l."key", l.bucket, e.report, f.name, e.line)
+        TO {sql_text(str(path))} (HEADER true, DELIMITER ',')"""
     )
-    parts = Path(tempfile.mkdtemp(prefix=".evidence-", dir=path.parent))
-    try:
-        rows = evidence_sql(con, pointers="_evidence_order", columns=("n", "finding_id"))
-        con.execute(
-            f"""COPY (SELECT n // {EVIDENCE_PART_ROWS} AS part, n, finding_id, rule, "key",
-                        report, file, line, original FROM ({rows}))
-            TO {sql_text(str(parts))} (FORMAT parquet, PARTITION_BY (part))"""
-        )
-        (count,) = con.execute("SELECT count(*) FROM _evidence_order").fetchone()
-        with open(path, "wb") as out:
-            out.write(b"finding_id,rule,key,report,file,line,original\n")
-            for part in range(-(-count // EVIDENCE_PART_ROWS)):
-                sorted_part = parts / f"{part}.csv"
-                con.execute(
-                    f"""COPY (SELECT finding_id, rule, "key", report, file, line, original
-                        FROM read_parquet({sql_text(f"{parts}/part={part}/*.parquet")}) ORDER BY n)
-                    TO {sql_text(str(sorted_part))} (HEADER false, DELIMITER ',')"""
-                )
-                with open(sorted_part, "rb") as f:
-                    shutil.copyfileobj(f, out, 1 << 20)
-                sorted_part.unlink()
-    finally:
-        shutil.rmtree(parts, ignore_errors=True)
-        con.execute("DROP TABLE IF EXISTS _evidence_order")

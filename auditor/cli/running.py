@@ -144,8 +144,8 @@ def run_command(
 ) -> None:
     """Load what is new in REPORTS_DIR, run every rule, and write into the --out folder:
     findings.csv (one row per claim), claims.xlsx (the workbook to file and track claims
-    from), evidence.csv (every evidence row) and cases/ (one evidence file per claim to file).
-    What you typed in an earlier claims.xlsx there is kept.
+    from), evidence.csv (where every evidence row is) and cases/ (one evidence file per claim
+    to file). What you typed in an earlier claims.xlsx there is kept.
 
     \b
     Example:

@@ -16,7 +16,7 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-EVIDENCE_ROWS = 50  # per finding on its rule's sheet; evidence.csv has every row
+EVIDENCE_ROWS = 50  # per finding on its rule's sheet; its case file has every row
 MAX_ROWS = 1_048_576  # Excel's rows per sheet; a longer sheet continues on "<name> (2)"
 CASE_TEXT_EVIDENCE = 12  # evidence rows quoted in a case text; the rest are on the rule's sheet
 BOLD = Font(bold=True)

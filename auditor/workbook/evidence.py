@@ -31,8 +31,9 @@ def evidence_sheet(book, con, rule, info, max_rows) -> dict[tuple[str, str, str]
     sheet = Sheet(book, rule.code, FINDING_HEADER, WIDTHS, max_rows)
     if rule.code in info["not_run"]:
         sheet.append([f"Not run: needs {', '.join(info['not_run'][rule.code])}"])
-    # A finding shows its first EVIDENCE_ROWS rows here; evidence.csv holds them all. They are
-    # picked from the pointers before the report lines are joined, so that only they are read.
+    # A finding shows its first EVIDENCE_ROWS rows here; its case file and evidence.csv hold
+    # them all. They are picked from the pointers before the report lines are joined, so that
+    # only they are read.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _shown AS
         SELECT e.*, count(*) OVER (PARTITION BY e."key", e.bucket) AS rows
@@ -105,14 +106,15 @@ def evidence_sheet(book, con, rule, info, max_rows) -> dict[tuple[str, str, str]
 
 
 def _more_rows(sheet, total: int) -> None:
-    """Say how many of a finding's `total` evidence rows the sheet left to evidence.csv."""
+    """Say how many of a finding's `total` evidence rows the sheet left out, and where they are."""
     if total > EVIDENCE_ROWS:
         sheet.append(
             [
                 "",
                 "",
                 "",
-                f"… and {total - EVIDENCE_ROWS:,} more rows of this finding in evidence.csv",
+                f"… and {total - EVIDENCE_ROWS:,} more rows of this finding: in full in its "
+                "case file (cases/), and each one's file and line in evidence.csv",
             ],
             font=ITALIC,
         )
