@@ -62,179 +62,201 @@ def fetch_reports(
 ) -> Outcome:
     """Bring `reports_dir` up to date with Amazon for [since, until]; `say` gets a line per
     report. Raises FetchError when it cannot go on at all (credentials, network)."""
-    today = today or dt.date.today()
-    sleep = sleep or time.sleep
     reports_dir.mkdir(parents=True, exist_ok=True)
     manifest = Manifest.load(reports_dir, marketplace)
     since = since or manifest.since or until - dt.timedelta(days=DEFAULT_HISTORY_DAYS)
     if since > until:
         raise FetchError(f"--since {since} is after --until {until}")
     manifest.set_since(since)
-    by_report = {spec.report: spec for spec in specs()}
-    outcome = Outcome()
-    partial_dir = reports_dir / PARTIAL_DIR
+    fetch = _Fetch(amazon, reports_dir, marketplace, manifest, since, until, today, say)
+    fetch.request()
+    fetch.collect(wait_minutes, sleep or time.sleep)
+    for step, what in ((fetch.settlements, "settlements"), (fetch.inbound, "inbound shipments")):
+        try:
+            step()
+        except Refused as refused:
+            fetch.outcome.failed.append(f"{what}: {refused.reason}")
+            say(f"{what}: Amazon refused the request ({refused.reason})")
+    shutil.rmtree(reports_dir / PARTIAL_DIR, ignore_errors=True)
+    return fetch.outcome
 
-    def download(spec: Spec, document_id: str, name: str, label: str) -> None:
-        target = reports_dir / name
-        size = amazon.download(document_id, target, partial_dir / Path(name).name)
-        outcome.files.append(name)
-        outcome.bytes += size
-        say(f"{label}: {name} ({size:,} bytes)")
 
-    # 1. Ask for every range not in the folder nor already being prepared.
-    asked = {p.report_id for p in manifest.pending()}
-    for spec in specs():
-        if spec.how == "range":
-            first = since
-            if spec.history_days and first < until - dt.timedelta(days=spec.history_days):
-                first = until - dt.timedelta(days=spec.history_days)
-                outcome.notes.append(
-                    f"{spec.report}: Amazon keeps {spec.history_days} days; fetched from {first}"
-                )
-            held = manifest.spans(spec.report) + [
-                _pending_span(p, today) for p in manifest.pending() if p.report == spec.report
-            ]
-            ranges = chunks(
-                missing(held, first, until, spec.settle_days, today), spec.days_per_request
+class _Fetch:
+    """The steps of one fetch, sharing the folder, the manifest and the outcome."""
+
+    def __init__(self, amazon, reports_dir, marketplace, manifest, since, until, today, say):
+        self.amazon, self.reports_dir, self.marketplace = amazon, reports_dir, marketplace
+        self.manifest, self.since, self.until = manifest, since, until
+        self.today = today or dt.date.today()
+        self.say = say
+        self.outcome = Outcome()
+        self.specs = {spec.report: spec for spec in specs()}
+
+    def download(self, document_id: str, name: str, label: str) -> None:
+        partial = self.reports_dir / PARTIAL_DIR / Path(name).name
+        size = self.amazon.download(document_id, self.reports_dir / name, partial)
+        self.outcome.files.append(name)
+        self.outcome.bytes += size
+        self.say(f"{label}: {name} ({size:,} bytes)")
+
+    def _ranges(self, spec: Spec) -> list[tuple[dt.date | None, dt.date | None]]:
+        """The requests a report needs: the ranges not held nor being prepared, or today's
+        snapshot when the folder has none for this day."""
+        pending = [p for p in self.manifest.pending() if p.report == spec.report]
+        if spec.how == "snapshot":
+            taken = self.until.isoformat() in self.manifest.snapshots(spec.report)
+            return [] if taken or pending else [(None, None)]
+        first = self.since
+        if spec.history_days and first < self.until - dt.timedelta(days=spec.history_days):
+            first = self.until - dt.timedelta(days=spec.history_days)
+            self.outcome.notes.append(
+                f"{spec.report}: Amazon keeps {spec.history_days} days; fetched from {first}"
             )
-        elif spec.how == "snapshot":
-            ranges = [] if until.isoformat() in manifest.snapshots(spec.report) else [(None, None)]
-            if any(p.report == spec.report for p in manifest.pending()):
-                ranges = []
-        else:
-            continue
-        for start, end in ranges:
-            label = _label(spec, start, end)
-            try:
-                report_id = amazon.create_report(spec.report_type, start, end)
-            except Refused as refused:
-                if spec.optional:
-                    outcome.notes.append(f"{spec.report}: not offered by Amazon ({refused.reason})")
-                else:
-                    outcome.failed.append(f"{label}: {refused.reason}")
-                say(f"{label}: Amazon refused the request ({refused.reason})")
-                break  # the other ranges of a refused report type fare no better
-            manifest.add_pending(Pending(spec.report, report_id, start, end, until))
-            manifest.save()
-            asked.add(report_id)
-            say(f"{label}: requested (report {report_id})")
+        held = self.manifest.spans(spec.report) + [_pending_span(p, self.today) for p in pending]
+        gaps = missing(held, first, self.until, spec.settle_days, self.today)
+        return chunks(gaps, spec.days_per_request)
 
-    # 2. Wait for each until Amazon is done with it; download it.
-    deadline = time.monotonic() + wait_minutes * 60
-    polls = 0
-    while manifest.pending():
-        for pending in manifest.pending():
-            spec = by_report[pending.report]
-            label = _label(spec, pending.start, pending.end)
-            report = amazon.report(pending.report_id)
-            if report.status in ("IN_QUEUE", "IN_PROGRESS"):
+    def request(self) -> None:
+        """1. Ask for every range not in the folder nor already being prepared."""
+        for spec in specs():
+            if spec.how not in ("range", "snapshot"):
                 continue
-            if report.status == "DONE" and report.document_id:
-                if spec.how == "snapshot":
-                    day = (report.created or dt.datetime.now(dt.UTC)).date()
-                    name = spec.file_name(marketplace, day)
-                else:
-                    name = spec.file_name(marketplace, pending.start, pending.end)
-                download(spec, report.document_id, name, label)
-            elif report.status in ("DONE", "DONE_NO_DATA", "CANCELLED"):
-                why = "DONE_NO_DATA" if report.status != "CANCELLED" else "CANCELLED"
-                outcome.no_data.append(label)
-                say(f"{label}: {why}, Amazon has no data for it")
-            else:  # FATAL, or a status this code does not know
-                reason = ""
-                if report.document_id:
-                    try:
-                        reason = amazon.error_text(report.document_id)
-                    except FetchError:
-                        reason = ""
-                text = f"{report.status or 'no status'}" + (f" ({reason})" if reason else "")
-                outcome.failed.append(f"{label}: {text}")
-                say(f"{label}: {text}; Amazon could not make it, the next fetch asks again")
-                manifest.drop_pending(pending.report_id)
-                manifest.save()
-                continue
+            for start, end in self._ranges(spec):
+                label = _label(spec, start, end)
+                try:
+                    report_id = self.amazon.create_report(spec.report_type, start, end)
+                except Refused as refused:
+                    if spec.optional:
+                        self.outcome.notes.append(
+                            f"{spec.report}: not offered by Amazon ({refused.reason})"
+                        )
+                    else:
+                        self.outcome.failed.append(f"{label}: {refused.reason}")
+                    self.say(f"{label}: Amazon refused the request ({refused.reason})")
+                    break  # the other ranges of a refused report type fare no better
+                self.manifest.add_pending(Pending(spec.report, report_id, start, end, self.until))
+                self.manifest.save()
+                self.say(f"{label}: requested (report {report_id})")
+
+    def collect(self, wait_minutes: float, sleep: Callable[[float], None]) -> None:
+        """2. Look at each request until Amazon is done with it, and download it."""
+        deadline = time.monotonic() + wait_minutes * 60
+        polls = 0
+        while self.manifest.pending():
+            for pending in self.manifest.pending():
+                self._look(pending)
+            if not self.manifest.pending():
+                break
+            if time.monotonic() > deadline:
+                for pending in self.manifest.pending():
+                    spec = self.specs[pending.report]
+                    self.outcome.waiting.append(_label(spec, pending.start, pending.end))
+                self.say(
+                    f"{len(self.outcome.waiting)} reports are still in Amazon's queue; run "
+                    "fetch again later to collect them (they are not asked for twice)"
+                )
+                return
+            sleep(POLL_SECONDS[min(polls, len(POLL_SECONDS) - 1)])
+            polls += 1
+
+    def _look(self, pending: Pending) -> None:
+        spec = self.specs[pending.report]
+        label = _label(spec, pending.start, pending.end)
+        report = self.amazon.report(pending.report_id)
+        if report.status in ("IN_QUEUE", "IN_PROGRESS"):
+            return
+        if report.status == "DONE" and report.document_id:
             if spec.how == "snapshot":
-                manifest.snapshots(spec.report).append(pending.requested_on.isoformat())
+                day = (report.created or dt.datetime.now(dt.UTC)).date()
+                name = spec.file_name(self.marketplace, day)
             else:
-                manifest.cover(spec.report, pending.start, pending.end, today)
-            manifest.drop_pending(pending.report_id)
-            manifest.save()
-        if not manifest.pending():
-            break
-        if time.monotonic() > deadline:
-            for pending in manifest.pending():
-                outcome.waiting.append(
-                    _label(by_report[pending.report], pending.start, pending.end)
-                )
-            say(
-                f"{len(outcome.waiting)} reports are still in Amazon's queue; run fetch again "
-                "later to collect them (they are not asked for twice)"
-            )
-            break
-        sleep(POLL_SECONDS[min(polls, len(POLL_SECONDS) - 1)])
-        polls += 1
-
-    # 3. Settlements: Amazon makes them on its own schedule and keeps them 90 days.
-    spec = by_report["settlement"]
-    first = max(since, until - dt.timedelta(days=spec.history_days - 1))
-    unlisted = missing(manifest.spans("settlement"), since, first - dt.timedelta(days=1), 0, today)
-    if unlisted:
-        outcome.notes.append(
-            f"settlements: Amazon lists those of the last {spec.history_days} days; for any "
-            f"before {first}, download them from Payments > All statements"
-        )
-    downloaded = manifest.settlements()
-    listed = amazon.reports(
-        spec.report_type,
-        dt.datetime.combine(first, dt.time(), dt.UTC),
-        dt.datetime.combine(until, dt.time(23, 59, 59), dt.UTC),
-    )
-    for report in listed:
-        if report.report_id in downloaded or not report.document_id:
-            continue
-        start = report.start or (report.created or dt.datetime.now(dt.UTC)).date()
-        name = spec.file_name(marketplace, start, report.end).replace(
-            f".{spec.extension}", f"-{report.report_id}.{spec.extension}"
-        )
-        download(spec, report.document_id, name, f"settlement {report.start} to {report.end}")
-        downloaded[report.report_id] = name
-        manifest.save()
-    manifest.cover("settlement", first, until, today)
-    manifest.save()
-
-    # 4. Inbound shipments and their items.
-    spec = by_report["inbound"]
-    for start, end in missing(manifest.spans("inbound"), since, until, spec.settle_days, today):
-        label = f"inbound shipments updated {start} to {end}"
-        rows = []
-        for shipment in amazon.shipments(start, end):
-            for item in amazon.shipment_items(shipment["ShipmentId"]):
-                rows.append(
-                    (
-                        shipment["ShipmentId"],
-                        shipment.get("ShipmentName", ""),
-                        shipment.get("ShipmentStatus", ""),
-                        item.get("SellerSKU", ""),
-                        item.get("FulfillmentNetworkSKU", ""),
-                        item.get("QuantityShipped", ""),
-                        item.get("QuantityReceived", ""),
-                        item.get("QuantityInCase", ""),
-                    )
-                )
-        if rows:
-            name = spec.file_name(marketplace, start, end)
-            size = _write_csv(reports_dir / name, partial_dir / Path(name).name, rows)
-            outcome.files.append(name)
-            outcome.bytes += size
-            say(f"{label}: {name} ({len(rows):,} shipment items)")
+                name = spec.file_name(self.marketplace, pending.start, pending.end)
+            self.download(report.document_id, name, label)
+        elif report.status in ("DONE", "DONE_NO_DATA", "CANCELLED"):
+            why = "CANCELLED" if report.status == "CANCELLED" else "DONE_NO_DATA"
+            self.outcome.no_data.append(label)
+            self.say(f"{label}: {why}, Amazon has no data for it")
+        else:  # FATAL, or a status this code does not know: asked again by the next fetch
+            reason = ""
+            if report.document_id:
+                try:
+                    reason = self.amazon.error_text(report.document_id)
+                except FetchError:
+                    reason = ""
+            text = f"{report.status or 'no status'}" + (f" ({reason})" if reason else "")
+            self.outcome.failed.append(f"{label}: {text}")
+            self.say(f"{label}: {text}; Amazon could not make it, the next fetch asks again")
+            self.manifest.drop_pending(pending.report_id)
+            self.manifest.save()
+            return
+        if spec.how == "snapshot":
+            self.manifest.snapshots(spec.report).append(pending.requested_on.isoformat())
         else:
-            outcome.no_data.append(label)
-            say(f"{label}: none")
-        manifest.cover("inbound", start, end, today)
-        manifest.save()
+            self.manifest.cover(spec.report, pending.start, pending.end, self.today)
+        self.manifest.drop_pending(pending.report_id)
+        self.manifest.save()
 
-    shutil.rmtree(partial_dir, ignore_errors=True)
-    return outcome
+    def settlements(self) -> None:
+        """3. The settlements Amazon generated on its own schedule (kept 90 days)."""
+        spec = self.specs["settlement"]
+        first = max(self.since, self.until - dt.timedelta(days=spec.history_days - 1))
+        before = first - dt.timedelta(days=1)
+        if missing(self.manifest.spans("settlement"), self.since, before, 0, self.today):
+            self.outcome.notes.append(
+                f"settlements: Amazon lists those of the last {spec.history_days} days; for "
+                f"any before {first}, download them from Payments > All statements"
+            )
+        downloaded = self.manifest.settlements()
+        listed = self.amazon.reports(
+            spec.report_type,
+            dt.datetime.combine(first, dt.time(), dt.UTC),
+            dt.datetime.combine(self.until, dt.time(23, 59, 59), dt.UTC),
+        )
+        for report in listed:
+            if report.report_id in downloaded or not report.document_id:
+                continue
+            start = report.start or (report.created or dt.datetime.now(dt.UTC)).date()
+            name = spec.file_name(self.marketplace, start, report.end).replace(
+                f".{spec.extension}", f"-{report.report_id}.{spec.extension}"
+            )
+            self.download(report.document_id, name, f"settlement {report.start} to {report.end}")
+            downloaded[report.report_id] = name
+            self.manifest.save()
+        self.manifest.cover("settlement", first, self.until, self.today)
+        self.manifest.save()
+
+    def inbound(self) -> None:
+        """4. Inbound shipments updated in the days not held, with their items."""
+        spec = self.specs["inbound"]
+        spans = self.manifest.spans("inbound")
+        for start, end in missing(spans, self.since, self.until, spec.settle_days, self.today):
+            label = f"inbound shipments updated {start} to {end}"
+            rows = [
+                (
+                    shipment["ShipmentId"],
+                    shipment.get("ShipmentName", ""),
+                    shipment.get("ShipmentStatus", ""),
+                    item.get("SellerSKU", ""),
+                    item.get("FulfillmentNetworkSKU", ""),
+                    item.get("QuantityShipped", ""),
+                    item.get("QuantityReceived", ""),
+                    item.get("QuantityInCase", ""),
+                )
+                for shipment in self.amazon.shipments(start, end)
+                for item in self.amazon.shipment_items(shipment["ShipmentId"])
+            ]
+            if rows:
+                name = spec.file_name(self.marketplace, start, end)
+                partial = self.reports_dir / PARTIAL_DIR / Path(name).name
+                size = _write_csv(self.reports_dir / name, partial, rows)
+                self.outcome.files.append(name)
+                self.outcome.bytes += size
+                self.say(f"{label}: {name} ({len(rows):,} shipment items)")
+            else:
+                self.outcome.no_data.append(label)
+                self.say(f"{label}: none")
+            self.manifest.cover("inbound", start, end, self.today)
+            self.manifest.save()
 
 
 def _pending_span(pending: Pending, today: dt.date) -> Span:

@@ -290,3 +290,19 @@ def test_a_fetch_killed_mid_download_leaves_no_partial_report(amazon, tmp_path):
     )
     assert not (folder / ".fetching").exists()
     del out
+
+
+def test_settlements_amazon_no_longer_lists_are_named_and_the_rest_is_fetched(amazon, tmp_path):
+    folder = tmp_path / "reports"
+    amazon.now = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)  # the fetch is for long ago
+    result = CliRunner().invoke(
+        main, ["fetch", str(folder), "--since", "2026-01-01", "--until", "2026-01-15"]
+    )
+    assert result.exit_code == 1
+    assert (
+        "settlements: Amazon refused the request (InvalidInput: createdSince must be within "
+        "90 days)"
+    ) in result.output
+    assert "Error: fetch incomplete: 1 failed (settlements: InvalidInput" in result.output
+    assert (folder / "ledger" / "ledger-US-2026-01-01_2026-01-15.txt").exists()
+    assert list(folder.glob("inbound/*.csv"))
