@@ -191,12 +191,25 @@ def load_source(
     except NotAReport:
         return FileResult(source.name, None, "unknown", message="not a report fba-audit reads")
     report = sniffed.report
-    # One pass over the bytes: a file already loaded is not read again.
-    try:
-        scanned = scan(source.path, sniffed)
-    except PrepareError as error:
-        return FileResult(source.name, report.key, "error", message=str(error))
-    digest = scanned.sha256
+    # One pass over the bytes: a file already loaded is not read again. A file of the same path,
+    # size and modification time as one read before is not even hashed again.
+    stat = source.path.stat()
+    seen = [str(source.path.resolve()), stat.st_size, stat.st_mtime_ns]
+    digest = con.execute(
+        "SELECT sha256 FROM seen_files WHERE path = ? AND size = ? AND mtime_ns = ?", seen
+    ).fetchone()
+    scanned = None
+    if digest is None:
+        try:
+            scanned = scan(source.path, sniffed)
+        except PrepareError as error:
+            return FileResult(source.name, report.key, "error", message=str(error))
+        con.execute(
+            "INSERT OR REPLACE INTO seen_files VALUES (?, ?, ?, ?)", [*seen, scanned.sha256]
+        )
+        digest = scanned.sha256
+    else:
+        (digest,) = digest
     known = con.execute(
         "SELECT rows_read, min_date, max_date, coalesce(rows_set_aside, 0) FROM files "
         "WHERE sha256 = ?",
@@ -216,6 +229,8 @@ def load_source(
             rows_set_aside=aside,
         )
     try:
+        if scanned is None:  # seen before but not loaded then (it was refused): read it again
+            scanned = scan(source.path, sniffed)
         path = readable(source.path, sniffed, scanned, workdir)
         return _load(con, source, sniffed, path, digest)
     except (LoadError, PrepareError) as error:

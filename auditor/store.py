@@ -188,6 +188,12 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
         """CREATE TABLE IF NOT EXISTS refused_files (
             name VARCHAR, report VARCHAR, message VARCHAR, refused_at TIMESTAMP)"""
     )
+    # The SHA-256 of each file read, by path, size and modification time: a file unchanged on
+    # disk is not hashed again on the next run.
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS seen_files (
+            path VARCHAR PRIMARY KEY, size BIGINT, mtime_ns BIGINT, sha256 VARCHAR)"""
+    )
     con.execute("CREATE TABLE IF NOT EXISTS meta (name VARCHAR PRIMARY KEY, value VARCHAR)")
     # An unfinished run: what it loaded is undone when the database is next opened.
     con.execute("CREATE TABLE IF NOT EXISTS run_journal (started_at TIMESTAMP, command VARCHAR)")

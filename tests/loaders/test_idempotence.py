@@ -12,10 +12,11 @@ from collections import Counter
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+import auditor.ingest
 from auditor.reports import REPORTS
 from auditor.samples.writers import LEDGER_HEADER, ledger_date, ledger_datetime, write_flat
 from auditor.store import connect
-from tests.conftest import INPUTS, load, value
+from tests.conftest import INPUTS, SAMPLES, load, value
 
 DAY0 = dt.date(2026, 7, 1)
 LEDGER_CONTENT = (
@@ -225,3 +226,36 @@ def _reference_snapshot(tmp_path_factory):
         _REFERENCE.update(tables(con))
         con.close()
     return _REFERENCE
+
+
+def test_a_file_unchanged_on_disk_is_not_read_again_but_a_changed_one_is(db, tmp_path, monkeypatch):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "reimbursements.txt", folder)
+    first = load(db, folder)
+    assert {r.status for r in first.values()} == {"loaded"}
+    rows = value(db, "SELECT count(*) FROM raw_reimbursements")
+
+    real_scan = auditor.ingest.scan
+    scanned = []
+
+    def counted(path, sniffed):
+        scanned.append(path.name)
+        return real_scan(path, sniffed)
+
+    monkeypatch.setattr(auditor.ingest, "scan", counted)
+    again = load(db, folder)
+    assert {r.status for r in again.values()} == {"present"} and scanned == []
+
+    # The same bytes with a new modification time: hashed again, and known.
+    path = folder / "reimbursements.txt"
+    path.touch()
+    assert {r.status for r in load(db, folder).values()} == {"present"}
+    assert scanned == ["reimbursements.txt"]
+
+    # Other bytes: hashed again and loaded (its new rows only).
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[:-1]), encoding="utf-8")
+    changed = load(db, folder)["reimbursements.txt"]
+    assert changed.status == "loaded" and changed.rows_new == 0
+    assert value(db, "SELECT count(*) FROM raw_reimbursements") == rows
