@@ -83,6 +83,16 @@ def unchanged(con: duckdb.DuckDBPyConnection, out_dir: Path, print_: str) -> str
     return row[2]
 
 
+def untouched(con: duckdb.DuckDBPyConnection, out_dir: Path, name: str) -> bool:
+    """Whether the file `name` in `out_dir` is as the last run wrote it (nothing typed in it)."""
+    con.execute(SCHEMA)
+    row = con.execute(
+        "SELECT files FROM last_outputs WHERE out_dir = ?", [str(out_dir.resolve())]
+    ).fetchone()
+    kept = json.loads(row[0]).get(name) if row else None
+    return kept is not None and _stat(out_dir, [name]).get(name) == kept
+
+
 def remember(
     con: duckdb.DuckDBPyConnection, out_dir: Path, print_: str, written: list[str], summary: str
 ) -> None:

@@ -169,7 +169,8 @@ def run_command(
         )
     con = open_db(db_path)
     try:
-        _keep_typed(con, out_dir / "claims.xlsx")
+        if not reuse.untouched(con, out_dir, "claims.xlsx"):  # else nothing was typed in it
+            _keep_typed(con, out_dir / "claims.xlsx")
         begin_run(con, "run")
         with stages.stage("ingest"):
             results = load_into(con, reports_dir, encoding, quiet)
