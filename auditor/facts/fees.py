@@ -34,7 +34,15 @@ def expected_fba_fees(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
         ).fetchall()
     )
     out, surcharges = [], []
-    cards = [c for c in facts.cards if not c.data.get("fees_unknown")]
+    # Only the cards of the marketplaces the seller's orders were posted in are ever joined.
+    sold_in = {
+        m for (m,) in con.execute("SELECT DISTINCT marketplace FROM postings").fetchall() if m
+    }
+    cards = [
+        c
+        for c in facts.cards
+        if not c.data.get("fees_unknown") and (not sold_in or c.marketplace in sold_in)
+    ]
     for card in cards:
         for s in card.surcharges:
             start = max(s["effective_from"], card.effective_from)
