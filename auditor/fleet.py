@@ -255,8 +255,10 @@ def write_fleet_findings(results: list[dict], out_dir: Path) -> Path:
 def write_fleet_summary(results: list[dict], out_dir: Path, as_of: dt.date) -> Path:
     """fleet.xlsx: one row per seller, failures first; reports' text is written as text."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
+
+    from auditor.workbook.cells import print_wide
 
     book = Workbook()
     sheet = book.active
@@ -278,16 +280,18 @@ def write_fleet_summary(results: list[dict], out_dir: Path, as_of: dt.date) -> P
     sheet.append(headings)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="bottom")
     order = sorted(results, key=lambda r: (r["status"] != "failed", r["seller"]))
     for r in order:
         amount = " + ".join(f"{Decimal(v):,.2f} {k}" for k, v in r["amount"].items())
+        audited = r["status"] != "failed"  # a failed seller's counts are not known: blank
         row = [
             r["seller"],
             r["status"],
             r["reason"],
-            r["findings"],
-            r["claimable"],
-            r["expiring"],
+            r["findings"] if audited else None,
+            r["claimable"] if audited else None,
+            r["expiring"] if audited else None,
             amount,
             ", ".join(r["rules_not_run"]),
             r["seconds"],
@@ -297,9 +301,15 @@ def write_fleet_summary(results: list[dict], out_dir: Path, as_of: dt.date) -> P
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # text, never a formula
+            cell.alignment = Alignment(vertical="top", wrap_text=cell.column == 3)
+        sheet.cell(sheet.max_row, 9).number_format = "0.0"
+        # A reason wraps in its column (60 characters wide): the row is as tall as its lines.
+        sheet.row_dimensions[sheet.max_row].height = 15 * max(1, -(-len(r["reason"]) // 58))
     for index, width in enumerate((22, 20, 60, 10, 14, 16, 22, 22, 10, 10), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A3"
+    print_wide(sheet)
+    sheet.print_title_rows = "2:2"
     sheet.auto_filter.ref = f"A2:J{max(sheet.max_row, 2)}"
     path = out_dir / "fleet.xlsx"
     book.save(path)
