@@ -5,6 +5,7 @@ live beside it: loading (ingest), running (run, workbook), claims (claims, histo
 from __future__ import annotations
 
 import codecs
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -80,6 +81,9 @@ class Commands(click.Group):
             click.echo(f"interrupted; {_undo_interrupted(ctx.invoked_subcommand)}", err=True)
             raise click.exceptions.Exit(130) from None
         except duckdb.OutOfMemoryException as error:
+            # A workbook left half-written is closed as the process ends; what its writer
+            # says then is noise after the one line below.
+            sys.unraisablehook = lambda unraisable: None
             raise click.ClickException(
                 f"out of memory: {str(error).splitlines()[0]} The database may use "
                 f"{MEMORY_LIMIT} and spills the rest to disk beside it; free disk space there, "

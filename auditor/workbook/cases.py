@@ -84,6 +84,9 @@ def case_file_name(finding_id: str) -> str:
     return f"{finding_id}.csv"
 
 
+CASE_BATCH_ROWS = 50_000
+
+
 def claim_evidence(con: duckdb.DuckDBPyConnection) -> None:
     """`_claim_evidence`: every evidence row of each claim to file (finding id, report, file,
     line, the row cited by Amazon's ids, the row in full), read once for both the Claims
@@ -102,9 +105,11 @@ def claim_evidence(con: duckdb.DuckDBPyConnection) -> None:
         original=lambda report: row_text(con, report),
         cited=cite,
     )
+    # In finding order, so that the case files can read it a range of findings at a time.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _claim_evidence AS
-        SELECT finding_id, report, file, line, cited, original FROM ({rows})"""
+        SELECT finding_id, report, file, line, cited, original FROM ({rows})
+        ORDER BY finding_id, report, file, line"""
     )
     con.execute("DROP TABLE _case_pointers")
 
@@ -114,28 +119,48 @@ def write_case_files(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
     a claim paid or expired since the last run leaves no file behind. Reads `_claim_evidence`
     (`claim_evidence`); returns the files written."""
     statuses = ", ".join(f"'{s}'" for s in CLAIMABLE)
-    # Each claim's file is made whole in SQL (every field quoted, as CSV allows), so that
-    # writing a few thousand files costs one query and one write each.
+    # Each claim's lines are made in SQL (every field quoted, as CSV allows) and read a range of
+    # findings at a time, about CASE_BATCH_ROWS rows: a large seller's evidence in full does not
+    # fit in memory at once.
     quoted = " || ',' || ".join(
         f"""'"' || replace(coalesce({c}, ''), '"', '""') || '"'"""
         for c in ("report", "cited", "original")
     )
-    files = con.execute(
-        f"""SELECT l.finding_id, coalesce(string_agg({quoted}, chr(10)
-                ORDER BY e.report, e.file, e.line), '')
+    counts = con.execute(
+        f"""SELECT l.finding_id, count(e.finding_id)
         FROM last_findings l LEFT JOIN _claim_evidence e USING (finding_id)
-        WHERE l.status IN ({statuses})
-        GROUP BY l.finding_id ORDER BY l.finding_id"""
+        WHERE l.status IN ({statuses}) GROUP BY l.finding_id ORDER BY l.finding_id"""
     ).fetchall()
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     try:
-        for finding_id, lines in files:
-            with open(staging / case_file_name(finding_id), "w", encoding="utf-8") as f:
-                f.write(CASE_FILE_HEADER + lines + ("\n" if lines else ""))
+        for batch in _batches(counts):
+            lines: dict[str, list[str]] = {}
+            for finding_id, line in con.execute(
+                f"""SELECT finding_id, {quoted} FROM _claim_evidence
+                WHERE finding_id BETWEEN ? AND ? ORDER BY finding_id, report, file, line""",
+                [batch[0], batch[-1]],
+            ).fetchall():
+                lines.setdefault(finding_id, []).append(line)
+            for finding_id in batch:
+                text = "".join(f"{line}\n" for line in lines.get(finding_id, []))
+                with open(staging / case_file_name(finding_id), "w", encoding="utf-8") as f:
+                    f.write(CASE_FILE_HEADER + text)
         if folder.exists():
             shutil.rmtree(folder)
         staging.rename(folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return len(files)
+    return len(counts)
+
+
+def _batches(counts: list[tuple[str, int]]) -> list[list[str]]:
+    """The finding ids, in order, cut into runs of about CASE_BATCH_ROWS evidence rows."""
+    batches, batch, rows = [], [], 0
+    for finding_id, n in counts:
+        batch.append(finding_id)
+        rows += n
+        if rows >= CASE_BATCH_ROWS:
+            batches.append(batch)
+            batch, rows = [], 0
+    return batches + ([batch] if batch else [])

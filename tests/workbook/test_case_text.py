@@ -10,6 +10,7 @@ import re
 import pytest
 from openpyxl import load_workbook
 
+import auditor.workbook.cases
 from auditor.store import connect
 from auditor.workbook import write_workbook
 from tests.conftest import SAMPLES
@@ -221,3 +222,18 @@ def test_r04_says_what_was_short_and_what_amazon_already_paid(tmp_path, paid):
         )
     else:
         assert "None were reimbursed. We request $16.80 (2 units at $8.40 each)." in f["summary"]
+
+
+def test_case_files_read_a_few_findings_at_a_time_are_the_same(sample_audit, tmp_path, monkeypatch):
+    """Written from small ranges of findings (as a large seller's are), every case file is the
+    one written at once."""
+    monkeypatch.setattr(auditor.workbook.cases, "CASE_BATCH_ROWS", 3)
+    con = connect(sample_audit[0] / "s.duckdb")
+    try:
+        write_workbook(con, tmp_path / "claims.xlsx")
+    finally:
+        con.close()
+    ours = sorted((tmp_path / "cases").iterdir())
+    theirs = sorted((sample_audit[0] / "cases").iterdir())
+    assert [p.name for p in ours] == [p.name for p in theirs] and len(ours) > 3
+    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(ours, theirs, strict=True))
