@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import os
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,8 @@ from sp_api.base import Marketplaces, SellingApiException
 from sp_api.base.exceptions import (
     SellingApiBadRequestException,
     SellingApiForbiddenException,
+    SellingApiGatewayTimeoutException,
+    SellingApiNotFoundException,
     SellingApiRequestThrottledException,
     SellingApiServerException,
     SellingApiTemporarilyUnavailableException,
@@ -196,20 +199,30 @@ class Amazon:
 
     def download(self, document_id: str, target: Path, partial: Path) -> int:
         """Write a report document to `target` as Amazon's bytes (unzipped), through `partial`
-        renamed at the end, so that `target` is whole or absent. Its size in bytes."""
+        renamed at the end, so that `target` is whole or absent: an error page from the
+        document's URL, or a document cut short, is never written in its place. Its size."""
+        info = self._call("getReportDocument", self._reports.get_report_document, document_id)
+        url = info.payload.get("url") if isinstance(info.payload, dict) else None
+        if not url:
+            raise FetchError(f"Amazon gave no address for report document {document_id}")
+        gzipped = bool(info.payload.get("compressionAlgorithm"))
         partial.parent.mkdir(parents=True, exist_ok=True)
         try:
-            with open(partial, "wb") as file:
-                self._call(
-                    "getReportDocument",
-                    self._reports.get_report_document,
-                    document_id,
-                    file=file,
-                    stream=True,
-                )
-        except httpx.HTTPError as error:
+            with open(partial, "wb") as file, httpx.stream("GET", url, timeout=300) as answer:
+                answer.raise_for_status()
+                unzip = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzipped else None
+                for chunk in answer.iter_bytes(1 << 20):
+                    file.write(unzip.decompress(chunk) if unzip else chunk)
+                if unzip:
+                    file.write(unzip.flush())
+                    if not unzip.eof:
+                        raise zlib.error("the document ends before its gzip stream does")
+        except (httpx.HTTPError, zlib.error, OSError) as error:
             partial.unlink(missing_ok=True)
-            raise FetchError(f"download of report document {document_id} failed: {error}") from None
+            raise FetchError(
+                f"download of report document {document_id} failed ({error}); run fetch again: "
+                "it asks for what is missing"
+            ) from None
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
@@ -271,6 +284,7 @@ class Amazon:
                 SellingApiRequestThrottledException,
                 SellingApiServerException,
                 SellingApiTemporarilyUnavailableException,
+                SellingApiGatewayTimeoutException,
             ) as error:
                 if attempt == MAX_TRIES - 1:
                     raise FetchError(
@@ -292,6 +306,18 @@ class Amazon:
                 ) from None
             except SellingApiBadRequestException as error:
                 raise Refused(operation, _first_error(error)) from None
+            except SellingApiNotFoundException as error:
+                raise Gone(operation, _first_error(error)) from None
+            except SellingApiException as error:  # 401, 409, 502 and what else Amazon says
+                raise FetchError(
+                    f"Amazon answered {operation} with an error ({_first_error(error)}); run "
+                    "fetch again later: what was fetched is kept"
+                ) from None
+            except (ValueError, KeyError, TypeError) as error:  # an answer that is not JSON
+                raise FetchError(
+                    f"Amazon's answer to {operation} could not be read "
+                    f"({type(error).__name__}); run fetch again later: what was fetched is kept"
+                ) from None
             except httpx.HTTPError as error:
                 try:
                     host = error.request.url.host
@@ -302,6 +328,13 @@ class Amazon:
                     "connection and run fetch again: what was fetched is kept"
                 ) from None
         raise AssertionError("unreachable")
+
+
+class Gone(FetchError):
+    """Amazon answered 404: what was asked for is not there (a report it no longer keeps)."""
+
+    def __init__(self, operation: str, reason: str) -> None:
+        super().__init__(f"Amazon has no such {operation} result: {reason}")
 
 
 class Refused(FetchError):

@@ -17,6 +17,7 @@ from auditor.fetch.plan import Span
 
 NAME = ".fba-audit-fetch.json"
 PARTIAL_DIR = ".fetching"
+LOCK_NAME = ".fba-audit-fetch.lock"
 VERSION = 1
 
 
@@ -26,7 +27,8 @@ class Pending:
     report_id: str
     start: dt.date | None
     end: dt.date | None
-    requested_on: dt.date
+    requested_on: dt.date  # the --until day of the fetch that asked (a snapshot's day)
+    asked_on: dt.date | None = None  # the day it was asked for: its data runs to that day
 
 
 @dataclass
@@ -85,6 +87,7 @@ class Manifest:
                 dt.date.fromisoformat(p["start"]) if p["start"] else None,
                 dt.date.fromisoformat(p["end"]) if p["end"] else None,
                 dt.date.fromisoformat(p["requested_on"]),
+                dt.date.fromisoformat(p.get("asked_on") or p["requested_on"]),
             )
             for p in self._mine["pending"]
         ]
@@ -97,6 +100,7 @@ class Manifest:
                 "start": pending.start.isoformat() if pending.start else None,
                 "end": pending.end.isoformat() if pending.end else None,
                 "requested_on": pending.requested_on.isoformat(),
+                "asked_on": (pending.asked_on or pending.requested_on).isoformat(),
             }
         )
 

@@ -3,17 +3,19 @@ to its own file, list and download the new settlements, and save the inbound shi
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import fcntl
 import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditor.fetch.amazon import Amazon, Refused
+from auditor.fetch.amazon import Amazon, Gone, Refused
 from auditor.fetch.errors import FetchError
-from auditor.fetch.manifest import PARTIAL_DIR, Manifest, Pending
+from auditor.fetch.manifest import LOCK_NAME, PARTIAL_DIR, Manifest, Pending
 from auditor.fetch.plan import Span, Spec, chunks, missing, specs
 from auditor.reports import INBOUND_API_FIELDS
 
@@ -63,6 +65,26 @@ def fetch_reports(
     """Bring `reports_dir` up to date with Amazon for [since, until]; `say` gets a line per
     report. Raises FetchError when it cannot go on at all (credentials, network)."""
     reports_dir.mkdir(parents=True, exist_ok=True)
+    with _only_fetch(reports_dir):
+        return _fetch(
+            amazon, reports_dir, marketplace, until, since, say, sleep, wait_minutes, today
+        )
+
+
+@contextlib.contextmanager
+def _only_fetch(reports_dir: Path):
+    """One fetch into a folder at a time: two would each rewrite the other's manifest."""
+    with open(reports_dir / LOCK_NAME, "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise FetchError(
+                f"{reports_dir}: another fetch is running into this folder; wait for it to finish"
+            ) from None
+        yield
+
+
+def _fetch(amazon, reports_dir, marketplace, until, since, say, sleep, wait_minutes, today):
     manifest = Manifest.load(reports_dir, marketplace)
     since = since or manifest.since or until - dt.timedelta(days=DEFAULT_HISTORY_DAYS)
     if since > until:
@@ -134,7 +156,9 @@ class _Fetch:
                         self.outcome.failed.append(f"{label}: {refused.reason}")
                     self.say(f"{label}: Amazon refused the request ({refused.reason})")
                     break  # the other ranges of a refused report type fare no better
-                self.manifest.add_pending(Pending(spec.report, report_id, start, end, self.until))
+                self.manifest.add_pending(
+                    Pending(spec.report, report_id, start, end, self.until, self.today)
+                )
                 self.manifest.save()
                 self.say(f"{label}: requested (report {report_id})")
 
@@ -162,17 +186,23 @@ class _Fetch:
     def _look(self, pending: Pending) -> None:
         spec = self.specs[pending.report]
         label = _label(spec, pending.start, pending.end)
-        report = self.amazon.report(pending.report_id)
+        try:
+            report = self.amazon.report(pending.report_id)
+        except Gone:
+            self.outcome.failed.append(f"{label}: Amazon no longer has report {pending.report_id}")
+            self.say(f"{label}: Amazon no longer has this request; the next fetch asks again")
+            self.manifest.drop_pending(pending.report_id)
+            self.manifest.save()
+            return
         if report.status in ("IN_QUEUE", "IN_PROGRESS"):
             return
         if report.status == "DONE" and report.document_id:
-            if spec.how == "snapshot":
-                day = (report.created or dt.datetime.now(dt.UTC)).date()
-                name = spec.file_name(self.marketplace, day)
+            if spec.how == "snapshot":  # named by the fetch's day, as an audit's days are
+                name = spec.file_name(self.marketplace, pending.requested_on)
             else:
                 name = spec.file_name(self.marketplace, pending.start, pending.end)
             self.download(report.document_id, name, label)
-        elif report.status in ("DONE", "DONE_NO_DATA", "CANCELLED"):
+        elif report.status in ("DONE_NO_DATA", "CANCELLED"):
             why = "CANCELLED" if report.status == "CANCELLED" else "DONE_NO_DATA"
             self.outcome.no_data.append(label)
             self.say(f"{label}: {why}, Amazon has no data for it")
@@ -192,7 +222,8 @@ class _Fetch:
         if spec.how == "snapshot":
             self.manifest.snapshots(spec.report).append(pending.requested_on.isoformat())
         else:
-            self.manifest.cover(spec.report, pending.start, pending.end, self.today)
+            asked = pending.asked_on or self.today
+            self.manifest.cover(spec.report, pending.start, pending.end, asked)
         self.manifest.drop_pending(pending.report_id)
         self.manifest.save()
 

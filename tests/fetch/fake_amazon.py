@@ -203,6 +203,8 @@ class FakeAmazon:
     cancel_when_empty: set = field(default_factory=set)
     # report types Amazon no longer offers (createReport answers 400)
     refused_types: set = field(default_factory=set)
+    # report types whose document URL answers 403 (an expired address) the first time
+    forbidden_once: set = field(default_factory=set)
     # report types whose download stops half-way until `release` is set
     stall_types: set = field(default_factory=set)
     release: threading.Event = field(default_factory=threading.Event)
@@ -455,6 +457,14 @@ class FakeAmazon:
     def _download(self, request: Request) -> Response:
         document_id = request.path.rsplit("/", 1)[1]
         self.downloads[document_id] += 1
+        kind = self.reports_by_document.get(document_id)
+        if kind in self.forbidden_once:
+            self.forbidden_once.discard(kind)
+            return Response(
+                "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
+                status=403,
+                content_type="application/xml",
+            )
         packed = gzip.compress(self.documents[document_id])
         if self.reports_by_document.get(document_id) not in self.stall_types:
             return Response(packed, content_type="text/plain; charset=UTF-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
 import shutil
 import signal
@@ -306,3 +307,26 @@ def test_settlements_amazon_no_longer_lists_are_named_and_the_rest_is_fetched(am
     assert "Error: fetch incomplete: 1 failed (settlements: InvalidInput" in result.output
     assert (folder / "ledger" / "ledger-US-2026-01-01_2026-01-15.txt").exists()
     assert list(folder.glob("inbound/*.csv"))
+
+
+def test_an_error_page_from_the_document_address_is_never_saved_as_a_report(amazon, tmp_path):
+    folder = tmp_path / "reports"
+    amazon.forbidden_once = {LEDGER}
+    first = fetch(amazon, folder, "2026-01-15", "--since", "2026-01-01")
+    assert first.exit_code == 1
+    assert "download of report document" in first.output and "403" in first.output
+    assert not list(folder.glob("ledger/*"))
+    again = fetch(amazon, folder, "2026-01-15")
+    assert again.exit_code == 0, again.output
+    ledger = folder / "ledger" / "ledger-US-2026-01-01_2026-01-15.txt"
+    assert ledger.read_bytes().startswith(b'"Date"\t"FNSKU"')
+
+
+def test_two_fetches_into_one_folder_do_not_run_at_once(amazon, tmp_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    with open(folder / ".fba-audit-fetch.lock", "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        result = fetch(amazon, folder, "2026-01-15", "--since", "2026-01-01")
+    assert result.exit_code == 1
+    assert "another fetch is running into this folder; wait for it to finish" in result.output
