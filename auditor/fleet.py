@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 import io
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -24,6 +25,8 @@ from pathlib import Path
 import click
 import polars as pl
 
+# A worker process audits one seller at a time, however many threads it has.
+_ONE_AT_A_TIME = threading.Lock()
 # Share of a worker's memory a seller's database may use; the rest is Python's (the workbook).
 DATABASE_SHARE = 0.5
 SUMMARY_COLUMNS = (
@@ -83,6 +86,13 @@ def audit_seller(
     from auditor import store
     from auditor.cli import main
 
+    with _ONE_AT_A_TIME:  # stdout, the memory limit and the module settings are the process's
+        return _audit_seller(
+            seller, reports_dir, as_of, out_dir, db_path, memory_limit, threads, store, main
+        )
+
+
+def _audit_seller(seller, reports_dir, as_of, out_dir, db_path, memory_limit, threads, store, main):
     _die_for_tests(seller)
     if memory_limit:
         store.MEMORY_LIMIT = memory_limit
@@ -94,7 +104,9 @@ def audit_seller(
     code, reason = 0, ""
     with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
         try:
-            main.main(args, prog_name="fba-audit", standalone_mode=False)
+            returned = main.main(args, prog_name="fba-audit", standalone_mode=False)
+            if isinstance(returned, int) and returned:  # interrupted: click returns the code
+                code, reason = returned, "interrupted"
         except click.ClickException as error:
             code, reason = 1, error.format_message()
         except click.exceptions.Exit as error:
@@ -177,13 +189,16 @@ def run_fleet(
     on_done: Callable[[dict], None] = lambda result: None,
 ) -> list[dict]:
     """Audit every seller on the cluster behind `client`; each seller's result, by name."""
-    from distributed import as_completed
+    from distributed import KilledWorker, as_completed
 
     out_dir.mkdir(parents=True, exist_ok=True)
     if databases is not None:
         databases.mkdir(parents=True, exist_ok=True)
     jobs = {}
+    ours = {out_dir.resolve(), databases.resolve() if databases else None}
     for seller in sellers(sellers_dir):
+        if seller.resolve() in ours:  # the fleet's own folders, when inside SELLERS_DIR
+            continue
         jobs[seller.name] = (
             seller.name,
             str(seller.resolve()),
@@ -204,7 +219,7 @@ def run_fleet(
         name = futures[future]
         try:
             result = future.result()
-        except Exception as error:  # the worker died (KilledWorker) or was lost
+        except KilledWorker as error:  # the worker's process died while auditing it
             if attempts[name] == 1:
                 attempts[name] += 1
                 retry = client.submit(
@@ -217,10 +232,13 @@ def run_fleet(
                 SellerResult(
                     name,
                     "failed",
-                    f"worker lost twice ({type(error).__name__}); audit it alone with "
+                    f"its worker died twice ({type(error).__name__}); audit it alone with "
                     "fba-audit run to see why",
                 )
             )
+        except Exception as error:  # anything else the task raised: its one-line reason
+            first = str(error).splitlines()[0] if str(error) else ""
+            result = asdict(SellerResult(name, "failed", f"{type(error).__name__}: {first}"))
         result["attempts"] = attempts[name]
         results[name] = result
         on_done(result)
