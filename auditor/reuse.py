@@ -16,6 +16,17 @@ import duckdb
 
 SCHEMA = """CREATE TABLE IF NOT EXISTS last_outputs (
     out_dir VARCHAR PRIMARY KEY, fingerprint VARCHAR, files JSON, summary VARCHAR)"""
+# The run that wrote them: a run into another folder since makes this folder's files old.
+RUN_COLUMN = "ALTER TABLE last_outputs ADD COLUMN IF NOT EXISTS run_id INTEGER"
+
+
+def _schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(SCHEMA)
+    con.execute(RUN_COLUMN)
+
+
+def _last_run(con: duckdb.DuckDBPyConnection) -> int | None:
+    return con.execute("SELECT max(run_id) FROM runs").fetchone()[0]
 
 
 @cache
@@ -34,6 +45,11 @@ def code_digest() -> str:
 def fingerprint(con: duckdb.DuckDBPyConnection, as_of, options: dict[str, object]) -> str:
     """What the audit's files are a function of."""
     (files,) = con.execute("SELECT string_agg(sha256, ',' ORDER BY sha256) FROM files").fetchone()
+    # The files the load refused are listed in the workbook.
+    (refused,) = con.execute(
+        "SELECT string_agg(name || ':' || coalesce(message, ''), '|' ORDER BY name) "
+        "FROM refused_files"
+    ).fetchone()
     claims = None
     if con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'claims' AND NOT temporary"
@@ -48,7 +64,9 @@ def fingerprint(con: duckdb.DuckDBPyConnection, as_of, options: dict[str, object
         for name, value in options.items()
     }
     text = json.dumps(
-        [files, claims, str(as_of), code_digest(), given], sort_keys=True, default=str
+        [files, refused, claims, str(as_of), code_digest(), given],
+        sort_keys=True,
+        default=str,
     )
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -70,12 +88,14 @@ def case_files(out_dir: Path) -> list[str]:
 
 def unchanged(con: duckdb.DuckDBPyConnection, out_dir: Path, print_: str) -> str | None:
     """The last run's summary when its files in `out_dir` can be kept as they are."""
-    con.execute(SCHEMA)
+    _schema(con)
     row = con.execute(
-        "SELECT fingerprint, files, summary FROM last_outputs WHERE out_dir = ?",
+        "SELECT fingerprint, files, summary, run_id FROM last_outputs WHERE out_dir = ?",
         [str(out_dir.resolve())],
     ).fetchone()
     if row is None or row[0] != print_:
+        return None
+    if row[3] is not None and row[3] != _last_run(con):  # (none: recorded before runs were)
         return None
     kept = json.loads(row[1])
     if not kept or _stat(out_dir, list(kept)) != kept:
@@ -85,7 +105,7 @@ def unchanged(con: duckdb.DuckDBPyConnection, out_dir: Path, print_: str) -> str
 
 def untouched(con: duckdb.DuckDBPyConnection, out_dir: Path, name: str) -> bool:
     """Whether the file `name` in `out_dir` is as the last run wrote it (nothing typed in it)."""
-    con.execute(SCHEMA)
+    _schema(con)
     row = con.execute(
         "SELECT files FROM last_outputs WHERE out_dir = ?", [str(out_dir.resolve())]
     ).fetchone()
@@ -96,9 +116,16 @@ def untouched(con: duckdb.DuckDBPyConnection, out_dir: Path, name: str) -> bool:
 def remember(
     con: duckdb.DuckDBPyConnection, out_dir: Path, print_: str, written: list[str], summary: str
 ) -> None:
-    """Record the files a run wrote into `out_dir` and what it printed."""
-    con.execute(SCHEMA)
+    """Record the files a run wrote into `out_dir`, what it printed and which run it was."""
+    _schema(con)
     con.execute(
-        "INSERT OR REPLACE INTO last_outputs VALUES (?, ?, ?, ?)",
-        [str(out_dir.resolve()), print_, json.dumps(_stat(out_dir, written)), summary],
+        "INSERT OR REPLACE INTO last_outputs (out_dir, fingerprint, files, summary, run_id) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [
+            str(out_dir.resolve()),
+            print_,
+            json.dumps(_stat(out_dir, written)),
+            summary,
+            _last_run(con),
+        ],
     )
