@@ -93,3 +93,11 @@ def test_anything_changed_runs_the_audit_again(audited, change):
     assert len(list((tmp_path / out / "cases").iterdir())) == len(
         list((tmp_path / "out" / "cases").iterdir())
     )
+
+
+def test_after_a_run_into_another_folder_the_first_folder_is_audited_again(audited):
+    tmp_path, _ = audited
+    assert run(tmp_path, out="elsewhere").exit_code == 0
+    back = run(tmp_path)
+    assert back.exit_code == 0, back.output
+    assert "nothing new" not in back.output  # its files were of a run that is no longer the last
