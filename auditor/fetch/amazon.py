@@ -1,9 +1,11 @@
 """Amazon's Selling Partner API, as much of it as `fetch` needs, behind one small class.
 
-The client library (python-amazon-sp-api) signs in with Login with Amazon, builds the requests
-and unpacks report documents (pre-signed URL, gzip). This module adds what a monthly fetch needs
-around it: waits as long as Amazon's rate-limit header says when a call is throttled, one-line
-errors that name the credential at fault, and downloads that are either complete or absent.
+The client library (python-amazon-sp-api) signs in with Login with Amazon, builds and sends the
+requests and reads Amazon's answers, including where each report document is (its pre-signed
+address and compression). This module adds what a monthly fetch needs around it: waits as long
+as Amazon's rate-limit header says when a call is throttled, one-line errors that name the
+credential at fault, and downloads, streamed and unzipped here, that are either complete or
+absent: an error page from the document's address or a gzip stream cut short is never kept.
 Nothing here prints or keeps a credential."""
 
 from __future__ import annotations
