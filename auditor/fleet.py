@@ -59,6 +59,11 @@ class SellerResult:
     attempts: int = 1
 
 
+def amount_text(result: dict) -> str:
+    """A seller's claimable amount, per currency: "1,234.50 USD + 20.00 GBP"."""
+    return " + ".join(f"{Decimal(v):,.2f} {k}" for k, v in result["amount"].items())
+
+
 def sellers(sellers_dir: Path) -> list[Path]:
     """The sellers: every sub-folder that is not hidden, by name."""
     return sorted(
@@ -301,7 +306,7 @@ def write_fleet_summary(results: list[dict], out_dir: Path, as_of: dt.date) -> P
         cell.alignment = Alignment(wrap_text=True, vertical="bottom")
     order = sorted(results, key=lambda r: (r["status"] != "failed", r["seller"]))
     for r in order:
-        amount = " + ".join(f"{Decimal(v):,.2f} {k}" for k, v in r["amount"].items())
+        amount = amount_text(r)
         audited = r["status"] != "failed"  # a failed seller's counts are not known: blank
         row = [
             r["seller"],

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from decimal import Decimal
 from pathlib import Path
 
 import click
@@ -13,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from auditor.cli.app import CONTEXT, main, quiet_option
-from auditor.fleet import DATABASE_SHARE, run_fleet, sellers
+from auditor.fleet import DATABASE_SHARE, amount_text, run_fleet, sellers
 
 # Memory left to the operating system and the scheduler on a machine running a local cluster.
 LOCAL_MEMORY_SHARE = 0.8
@@ -120,8 +119,9 @@ def fleet_command(sellers_dir, as_of, out_dir, databases, scheduler, workers, qu
         )
         client = Client(cluster)
     try:
-        limits = [w["memory_limit"] for w in client.scheduler_info()["workers"].values()]
-        threads = [w["nthreads"] for w in client.scheduler_info()["workers"].values()]
+        workers_info = client.scheduler_info()["workers"].values()
+        limits = [w["memory_limit"] for w in workers_info]
+        threads = [w["nthreads"] for w in workers_info]
         memory_limit = _gib(min(limits) * DATABASE_SHARE) if limits and min(limits) else None
         console = Console(stderr=True)
         with Progress(
@@ -153,7 +153,7 @@ def fleet_command(sellers_dir, as_of, out_dir, databases, scheduler, workers, qu
         if cluster is not None:
             cluster.close()
     for r in results:
-        amount = " + ".join(f"{Decimal(v):,.2f} {k}" for k, v in r["amount"].items()) or "0.00"
+        amount = amount_text(r) or "0.00"
         if r["status"] == "failed":
             click.echo(f"{r['seller']}: failed: {r['reason']}")
         else:

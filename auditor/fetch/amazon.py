@@ -293,7 +293,7 @@ class Amazon:
                         f"Amazon kept refusing {operation} ({_first_error(error)}) after "
                         f"{MAX_TRIES} tries; run fetch again later: what was fetched is kept"
                     ) from None
-                header = (error.headers or {}).get(RATE_HEADER) if error.headers else None
+                header = (error.headers or {}).get(RATE_HEADER)
                 seconds = wait_for(header or self._rates.get(operation), operation, attempt)
                 self.on_wait(operation, seconds)
                 self.sleep(seconds)

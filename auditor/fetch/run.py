@@ -114,9 +114,12 @@ class _Fetch:
         self.outcome = Outcome()
         self.specs = {spec.report: spec for spec in specs()}
 
+    def _partial(self, name: str) -> Path:
+        """Where a file is written until it is whole (hidden from the loader)."""
+        return self.reports_dir / PARTIAL_DIR / Path(name).name
+
     def download(self, document_id: str, name: str, label: str) -> None:
-        partial = self.reports_dir / PARTIAL_DIR / Path(name).name
-        size = self.amazon.download(document_id, self.reports_dir / name, partial)
+        size = self.amazon.download(document_id, self.reports_dir / name, self._partial(name))
         self.outcome.files.append(name)
         self.outcome.bytes += size
         self.say(f"{label}: {name} ({size:,} bytes)")
@@ -278,8 +281,7 @@ class _Fetch:
             ]
             if rows:
                 name = spec.file_name(self.marketplace, start, end)
-                partial = self.reports_dir / PARTIAL_DIR / Path(name).name
-                size = _write_csv(self.reports_dir / name, partial, rows)
+                size = _write_csv(self.reports_dir / name, self._partial(name), rows)
                 self.outcome.files.append(name)
                 self.outcome.bytes += size
                 self.say(f"{label}: {name} ({len(rows):,} shipment items)")
