@@ -16,9 +16,12 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-EVIDENCE_ROWS = 50  # per finding on its rule's sheet; its case file has every row
+# A finding's first evidence rows, the ones its case text quotes, are shown under it on its rule's
+# sheet; every row is in its case file. A fee claim can rest on thousands of order lines, and
+# writing them all into the workbook as well was most of its time.
+CASE_TEXT_EVIDENCE = 12
+EVIDENCE_ROWS = CASE_TEXT_EVIDENCE
 MAX_ROWS = 1_048_576  # Excel's rows per sheet; a longer sheet continues on "<name> (2)"
-CASE_TEXT_EVIDENCE = 12  # evidence rows quoted in a case text; the rest are on the rule's sheet
 BOLD = Font(bold=True)
 ITALIC = Font(italic=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")

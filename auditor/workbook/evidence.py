@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from auditor.findings import evidence_sql
+from auditor.findings import CLAIMABLE, evidence_sql
+from auditor.workbook.cases import CASES_FOLDER, case_file_name
 from auditor.workbook.cells import (
     BOLD,
     DATE_FORMAT,
@@ -55,17 +56,18 @@ def evidence_sheet(book, con, rule, info, max_rows) -> dict[tuple[str, str, str]
     )
     names = [d[0] for d in cursor.description]
     finding = report = None
-    total = 0
+    total, case = 0, None
     rows_of: dict[tuple[str, str, str], str] = {}
     while batch := cursor.fetchmany(5_000):
         for values in batch:
             row = dict(zip(names, values, strict=True))
             if (row["key"], row["status"]) != finding:
-                _more_rows(sheet, total)
+                _more_rows(sheet, total, case)
                 if finding is not None:
                     sheet.append(FINDING_HEADER, font=BOLD, fill=HEADER_FILL)
                 finding, report = (row["key"], row["status"]), None
                 total = row["rows"] or 0
+                case = case_file_name(row["finding_id"]) if row["status"] in CLAIMABLE else None
                 sheet.append(
                     [
                         row["finding_id"],
@@ -99,22 +101,24 @@ def evidence_sheet(book, con, rule, info, max_rows) -> dict[tuple[str, str, str]
                     *(_plain(original[c]) for c in columns),
                 ]
             )
-    _more_rows(sheet, total)
+    _more_rows(sheet, total, case)
     sheet.close()
     con.execute("DROP TABLE _shown")
     return rows_of
 
 
-def _more_rows(sheet, total: int) -> None:
-    """Say how many of a finding's `total` evidence rows the sheet left out, and where they are."""
+def _more_rows(sheet, total: int, case: str | None) -> None:
+    """Say how many of a finding's `total` evidence rows the sheet left out, and where they are:
+    a claim's in its case file, any finding's file and line in evidence.csv."""
     if total > EVIDENCE_ROWS:
+        where = f"in full in {CASES_FOLDER}/{case}, and " if case else ""
         sheet.append(
             [
                 "",
                 "",
                 "",
-                f"… and {total - EVIDENCE_ROWS:,} more rows of this finding: in full in its "
-                "case file (cases/), and each one's file and line in evidence.csv",
+                f"… and {total - EVIDENCE_ROWS:,} more rows of this finding: {where}each one's "
+                "file and line in evidence.csv",
             ],
             font=ITALIC,
         )

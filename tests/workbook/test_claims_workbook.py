@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 
 from auditor.cli import main
 from auditor.store import connect
-from auditor.workbook import cell_for, write_workbook
+from auditor.workbook import EVIDENCE_ROWS, cell_for, write_workbook
 from rules.registry import RULES
 from tests.conftest import SAMPLES
 from tests.rules.builders import ago, audit, catalog, ledger, reimbursements
@@ -133,6 +133,38 @@ def test_evidence_sheets_cite_file_and_line(sample_run):
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     cited = [r for r in rows if r[3] == "ledger" and isinstance(r[5], int)]
     assert cited and all(r[4].startswith("ledger/") for r in cited)
+
+
+def test_a_rule_sheet_shows_the_rows_the_case_text_quotes_and_says_where_the_rest_are(sample_run):
+    """A fee claim rests on hundreds of order lines: its rule's sheet shows the first
+    EVIDENCE_ROWS of them (in evidence.csv's order, as its case text quotes them), then one line
+    with how many more there are and where; an expired finding has no case file to point to."""
+    with open(sample_run / "evidence.csv", encoding="utf-8") as f:
+        evidence = list(csv.DictReader(f))
+    status = {f["finding_id"]: f["status"] for f in findings_csv(sample_run)}
+    rows = list(load_workbook(sample_run / "claims.xlsx")["R01"].iter_rows(values_only=True))
+    long = {e["finding_id"] for e in evidence if e["rule"] == "R01"}
+    checked = set()
+    for finding_id in long:
+        pointers = [e for e in evidence if e["finding_id"] == finding_id]
+        if len(pointers) <= EVIDENCE_ROWS:
+            continue
+        start = next(n for n, r in enumerate(rows) if r[0] == finding_id and r[3] != "settlement")
+        shown = [r for r in rows[start + 1 :] if r[0] == finding_id and isinstance(r[5], int)]
+        assert [(r[3], r[4], r[5]) for r in shown] == [
+            (e["report"], e["file"], int(e["line"])) for e in pointers[:EVIDENCE_ROWS]
+        ]
+        after = rows[rows.index(shown[-1]) + 1][3]
+        more = f"… and {len(pointers) - EVIDENCE_ROWS:,} more rows of this finding: "
+        if status[finding_id] in ("open", "expiring"):
+            assert (
+                after == more + f"in full in cases/{finding_id}.csv, and each one's file "
+                "and line in evidence.csv"
+            )
+        else:
+            assert after == more + "each one's file and line in evidence.csv"
+        checked.add(status[finding_id])
+    assert checked == {"expiring", "expired"}
 
 
 def test_report_text_is_never_a_formula(tmp_path):
