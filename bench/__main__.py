@@ -1,6 +1,7 @@
 """Benchmark `fba-audit run` at several seller sizes and write BENCHMARKS.md.
 
-    python -m bench [--scales 1,10,100] [--work .bench] [--out BENCHMARKS.md]
+    python -m bench [--scales 1,10,100] [--shape-scale 10] [--fleet 20] [--work .bench]
+                    [--out BENCHMARKS.md]
 
 Scale 1 is the sample seller written enough times over (`python -m auditor.samples --copies`)
 to hold 100,000 ledger rows; scale 100 holds ten million, with the settlement, Date Range,
@@ -11,6 +12,9 @@ orders and returns rows that go with them. For each scale, in fresh processes:
    (`--timings`) and the process's peak resident memory;
 3. a second run with nothing new to load;
 4. a check of the answer: the run must find the sample's findings exactly `copies` times over.
+
+The --shape-scale seller is then measured again with its dated reports cut into monthly files
+(bench/shapes.py), and --fleet sellers are audited by `fba-audit fleet` against a loop of runs.
 
 Generated sellers are kept under --work and reused.
 """
@@ -38,6 +42,7 @@ import click
 from auditor.store import MEMORY_LIMIT
 from auditor.workbook import EVIDENCE_ROWS
 from bench.fleet import measure_fleet, render_fleet
+from bench.shapes import monthly
 
 ROOT = Path(__file__).resolve().parent.parent
 UNIT_LEDGER_ROWS = 100_000
@@ -117,12 +122,16 @@ def _input_rows(db: Path) -> dict[str, int]:
     return {k: int(v) for k, v in rows.items()}
 
 
-def measure(work: Path, scale: int, unit: int) -> dict:
+def measure(work: Path, scale: int, unit: int, shape: str = "") -> dict:
+    """Measure a scale's seller; with `shape` "monthly", the same seller in monthly files."""
     copies = scale * unit
     seller, generated = _seller(work, copies)
+    if shape == "monthly":
+        seller = monthly(seller, work)
     size = sum(p.stat().st_size for p in seller.rglob("*") if p.is_file())
-    db = work / f"x{copies}.duckdb"
-    out = work / f"out-x{copies}"
+    name = f"x{copies}{'-' + shape if shape else ''}"
+    db = work / f"{name}.duckdb"
+    out = work / f"out-{name}"
     for stale in (db, Path(str(db) + ".wal"), work / "floor.duckdb"):
         stale.unlink(missing_ok=True)
 
@@ -136,7 +145,7 @@ def measure(work: Path, scale: int, unit: int) -> dict:
     runs = []
     for attempt in ("first", "again"):
         click.echo(f"scale {scale}: {attempt} run", err=True)
-        timings = work / f"timings-x{copies}-{attempt}.json"
+        timings = work / f"timings-{name}-{attempt}.json"
         wall, peak, _ = _measured(
             [
                 sys.executable,
@@ -161,6 +170,7 @@ def measure(work: Path, scale: int, unit: int) -> dict:
     expected = Counter({rule: n * copies for rule, n in base.items()})
     return {
         "scale": scale,
+        "shape": shape,
         "copies": copies,
         "bytes": size,
         "generated_seconds": generated,
@@ -168,6 +178,7 @@ def measure(work: Path, scale: int, unit: int) -> dict:
         "floor": {**floor, "wall": floor_wall, "peak": floor_peak},
         "first": runs[0],
         "again": runs[1],
+        "out": str(out),
         "findings": sum(found.values()),
         "amount": str(amount),
         "answer_ok": found == expected and amount == base_amount * copies,
@@ -203,7 +214,13 @@ def _rate(rows: int, seconds: float) -> str:
     return f"{rows / seconds:,.0f}" if seconds else "—"
 
 
-def render(results: list[dict], profile: str, measured: dt.date, fleet: dict | None = None) -> str:
+def render(
+    results: list[dict],
+    profile: str,
+    measured: dt.date,
+    fleet: dict | None = None,
+    shape: dict | None = None,
+) -> str:
     lines = [
         "# Benchmarks",
         "",
@@ -269,11 +286,62 @@ def render(results: list[dict], profile: str, measured: dt.date, fleet: dict | N
             "",
         ]
     lines += _targets(results)
+    if shape:
+        large = next((r for r in results if r["scale"] == shape["scale"]), None)
+        if large:
+            lines += _render_shape(large, shape)
     if fleet:
         lines += render_fleet(fleet)
     if profile:
         lines += ["## Profile of the slowest stage", "", profile, ""]
     return "\n".join(lines) + "\n"
+
+
+def _same_findings(a: dict, b: dict) -> bool:
+    def rows(r: dict) -> list[str]:
+        with open(r["out"] + "/findings.csv", encoding="utf-8") as f:
+            return sorted(f)
+
+    return rows(a) == rows(b)
+
+
+def _render_shape(large: dict, small: dict) -> list[str]:
+    """The same rows in few large files against many small ones."""
+
+    def line(label: str, r: dict) -> str:
+        ingest = r["first"]["stages"]["ingest"]["seconds"]
+        floor = r["floor"]["seconds"]
+        return (
+            f"| {label} | {r['floor']['files']} | {floor:.1f} | {ingest:.1f} | "
+            f"{r['first']['wall']:.1f} | {ingest / floor:.2f}× | {r['first']['wall'] / floor:.2f}× "
+            f"| {_mib(r['first']['peak'])} |"
+        )
+
+    extra_files = small["floor"]["files"] - large["floor"]["files"]
+    extra = (
+        small["first"]["stages"]["ingest"]["seconds"]
+        - large["first"]["stages"]["ingest"]["seconds"]
+    )
+    return [
+        f"## Few large files against many small ones (scale {large['scale']})",
+        "",
+        "The same rows in two shapes: as generated, each report in a few large files (the "
+        "ledger in two overlapping downloads, the orders in one, 26 settlements), and as a "
+        "seller who downloads every month holds them, each dated report (ledger, orders, "
+        "returns, reimbursements, adjustments, removals) cut into one file per calendar month "
+        "of each download (bench/shapes.py). Settlements are one file each in both.",
+        "",
+        "| shape | files | floor s | ingest s | run s | ingest / floor | run / floor | peak |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        line("few large files", large),
+        line("monthly files", small),
+        "",
+        f"- Cost of a file beyond its rows: {extra:+.1f} s of ingest for {extra_files:+d} files "
+        f"({extra / extra_files if extra_files else 0:+.2f} s a file).",
+        "- Findings the same in both shapes: "
+        + ("yes" if _same_findings(large, small) and small["answer_ok"] else "**no**"),
+        "",
+    ]
 
 
 def _targets(results: list[dict]) -> list[str]:
@@ -446,6 +514,13 @@ def profile_ingest_and_rules(work: Path, scale: int, unit: int) -> str:
     help="Sellers to audit with fba-audit fleet against a loop of runs (0: none).",
 )
 @click.option(
+    "--shape-scale",
+    type=int,
+    default=10,
+    show_default=True,
+    help="Scale whose seller is measured again in monthly files (0: none; run with --scales).",
+)
+@click.option(
     "--fleet-workers", type=int, default=2, show_default=True, help="Workers of the fleet."
 )
 @click.option(
@@ -460,6 +535,7 @@ def main(
     profile_scale: int,
     fleet_sellers: int,
     fleet_workers: int,
+    shape_scale: int,
     render_only: bool,
 ) -> None:
     """Generate sellers at each scale, measure `fba-audit run` and write BENCHMARKS.md."""
@@ -467,13 +543,14 @@ def main(
         kept = work / "results.json"
         if not kept.exists():
             raise click.ClickException(f"{kept}: no measurements yet; run python -m bench first")
-        profile, fleet = work / "profile.md", work / "fleet.json"
+        profile, fleet, shape = (work / n for n in ("profile.md", "fleet.json", "shape.json"))
         out.write_text(
             render(
                 json.loads(kept.read_text()),
                 profile.read_text() if profile.exists() else "",
                 dt.date.fromtimestamp(kept.stat().st_mtime),
                 json.loads(fleet.read_text()) if fleet.exists() else None,
+                json.loads(shape.read_text()) if shape.exists() else None,
             )
         )
         click.echo(f"wrote {out}")
@@ -489,11 +566,18 @@ def main(
             f"floor {results[-1]['floor']['seconds']:.1f} s",
             err=True,
         )
+    shape = None
+    if shape_scale and shape_scale in {r["scale"] for r in results}:
+        shape = measure(work, shape_scale, unit, "monthly")
+        click.echo(
+            f"scale {shape_scale} in monthly files: run {shape['first']['wall']:.1f} s", err=True
+        )
+    (work / "shape.json").write_text(json.dumps(shape, default=str))
     profile = profile_ingest_and_rules(work, profile_scale, unit) if profile_scale else ""
     (work / "profile.md").write_text(profile)
     fleet = measure_fleet(work, fleet_sellers, fleet_workers) if fleet_sellers else None
     (work / "fleet.json").write_text(json.dumps(fleet))
-    out.write_text(render(results, profile, dt.date.today(), fleet))
+    out.write_text(render(results, profile, dt.date.today(), fleet, shape))
     click.echo(f"wrote {out}")
 
 
