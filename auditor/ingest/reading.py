@@ -1,11 +1,12 @@
-"""Reading a report file into the scratch table `_raw`, and deciding how it writes numbers and
-dates.
+"""Reading a report file with DuckDB's CSV reader, and deciding how it writes numbers and dates.
 
-A file is read once by DuckDB's CSV reader into `_raw`. Columns whose sampled values are plain
-(numbers with a point, dates in one exact format) are typed by the reader itself as it reads,
-which costs almost nothing; the others are read as text and typed in SQL (`staging`). Should a
-later row not fit the type its sample promised, the file is read again with every column as text,
-so the result never depends on which rows were sampled.
+The file's head is read first (`plan`): columns whose values there are plain (numbers with a
+point, dates in one exact format) are typed by the reader itself as it reads, which costs almost
+nothing; the others are read as text and typed in SQL. The reader's rows then go straight into
+`_stage` (`staging`), numbered in file order as they are read. Should a later row not fit the
+type the head promised, the file is read again with every column as text into `_raw`
+(`read_as_text`) and its formats decided from a spread of all its rows, so the result never
+depends on which rows were sampled.
 """
 
 from __future__ import annotations
@@ -67,14 +68,9 @@ def _read_head(con: duckdb.DuckDBPyConnection, sniffed: Sniffed, path: Path) -> 
     )
 
 
-def _read_raw(
-    con: duckdb.DuckDBPyConnection, sniffed: Sniffed, path: Path, typing: Typing | None
-) -> bool:
-    """Read the file into `_raw`; False when a value did not fit the type chosen for its column
-    (read again as text). A row with the wrong number of fields refuses the file."""
-    con.execute("DROP TABLE IF EXISTS _raw")
-    con.execute("DROP TABLE IF EXISTS _rejects")
-    con.execute("DROP TABLE IF EXISTS _reject_scans")
+def rows_sql(sniffed: Sniffed, typing: Typing | None) -> str:
+    """The reader over the file (its path the one parameter), typing the columns in
+    `typing.native` as it reads and keeping the rows it cannot read in `_rejects`."""
     native = typing.native if typing else {}
     columns = (
         "{" + ", ".join(f"'{c}': '{native.get(c, 'VARCHAR')}'" for c in raw_columns(sniffed)) + "}"
@@ -86,21 +82,29 @@ def _read_raw(
             formats += f", dateformat = {sql_text(typing.dateformat)}"
         if typing.timestampformat:
             formats += f", timestampformat = {sql_text(typing.timestampformat)}"
-    con.execute(
-        f"""CREATE TEMP TABLE _raw AS SELECT * FROM read_csv(
-            ?, {_csv_options(sniffed)}, columns = {columns}{formats},
-            store_rejects = true, rejects_table = '_rejects', rejects_scan = '_reject_scans',
-            rejects_limit = 20)""",
-        [str(path)],
-    )
+    return f"""read_csv(?, {_csv_options(sniffed)}, columns = {columns}{formats},
+        store_rejects = true, rejects_table = '_rejects', rejects_scan = '_reject_scans',
+        rejects_limit = 20)"""
+
+
+def _forget_rejects(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DROP TABLE IF EXISTS _rejects")
+    con.execute("DROP TABLE IF EXISTS _reject_scans")
+
+
+def read_whole(con: duckdb.DuckDBPyConnection, typing: Typing | None) -> bool:
+    """After a read by `rows_sql`: True when the reader read every row; False when a value did
+    not fit the type chosen for its column (the file is then read again as text). A row with
+    the wrong number of fields, or bytes that are not text, refuse the file."""
     rejected = con.execute(
         "SELECT line, error_type, error_message, count(DISTINCT line) OVER () FROM _rejects "
         "ORDER BY error_type = 'CAST', line LIMIT 1"
     ).fetchone()
+    _forget_rejects(con)
     if rejected is None:
         return True
     line, kind, message, count = rejected
-    if kind == "CAST" and native:
+    if kind == "CAST" and typing and typing.native:
         return False
     more = f" (and {count - 1} more bad rows)" if count > 1 else ""
     raise LoadError(f"line {line}: {_explain(kind, message)}{more}")
@@ -208,13 +212,21 @@ def _native_typing(con: duckdb.DuckDBPyConnection, sniffed: Sniffed, formats: Fo
     return Typing(native, chosen.get("date"), chosen.get("timestamp"))
 
 
-def read(con: duckdb.DuckDBPyConnection, sniffed: Sniffed, path: Path) -> tuple[Formats, Typing]:
-    """Read the file into `_raw`, typed by the reader where its head allows (see above)."""
+def plan(con: duckdb.DuckDBPyConnection, sniffed: Sniffed, path: Path) -> tuple[Formats, Typing]:
+    """How to read the file, from its head: its formats and the columns the reader can type."""
+    _forget_rejects(con)
     _read_head(con, sniffed, path)
     formats = _formats(con, sniffed)
-    typing = _native_typing(con, sniffed, formats)
-    if _read_raw(con, sniffed, path, typing):
-        return formats, typing
-    _read_raw(con, sniffed, path, None)
+    return formats, _native_typing(con, sniffed, formats)
+
+
+def read_as_text(
+    con: duckdb.DuckDBPyConnection, sniffed: Sniffed, path: Path
+) -> tuple[Formats, Typing]:
+    """Read the file into `_raw` with every column as text, and decide its formats from a spread
+    of its rows, not only its head."""
+    con.execute("DROP TABLE IF EXISTS _raw")
+    con.execute(f"CREATE TEMP TABLE _raw AS SELECT * FROM {rows_sql(sniffed, None)}", [str(path)])
+    read_whole(con, None)
     _spread_sample(con)
     return _formats(con, sniffed), Typing({})

@@ -11,7 +11,15 @@ import duckdb
 
 from auditor import parsing
 from auditor.ingest.errors import LoadError
-from auditor.ingest.reading import raw_columns, read
+from auditor.ingest.reading import (
+    Formats,
+    Typing,
+    plan,
+    raw_columns,
+    read_as_text,
+    read_whole,
+    rows_sql,
+)
 from auditor.parsing import sql_text
 from auditor.reports import (
     EVENT_DATE,
@@ -85,12 +93,52 @@ def stage(
 ) -> tuple[int, list[tuple[int, str]]]:
     """Type the file's rows into `_stage`, shaped like the report's table with each row's event
     identity (`_key`, `_occurrence`); return the rows read and the (line, reason) of each row
-    set aside."""
+    set aside.
+
+    The rows go from DuckDB's reader straight into `_stage`, typed and numbered as they are
+    read. Should a value not fit the type the file's head promised, `_stage` is made again from
+    the file read as text (`reading`)."""
     report = sniffed.report
-    formats, typing = read(con, sniffed, path)
+    formats, typing = plan(con, sniffed, path)
+    con.execute(
+        f"CREATE TEMP TABLE _stage AS {_typed(source, sniffed, file_id, formats, typing, None)}",
+        [str(path)],
+    )
+    if not read_whole(con, typing):
+        con.execute("DROP TABLE _stage")
+        formats, typing = read_as_text(con, sniffed, path)
+        con.execute(
+            f"CREATE TEMP TABLE _stage AS "
+            f"{_typed(source, sniffed, file_id, formats, typing, '_raw')}"
+        )
+    checks = _checks(sniffed, formats, typing)
+    if checks:
+        bad = con.execute(
+            "SELECT _line, _problem, count(*) OVER () FROM _stage WHERE _problem <> '' "
+            "ORDER BY _line LIMIT 1"
+        ).fetchone()
+        if bad:
+            line, problem, count = bad
+            name, _, value = problem.split("; ")[0].partition("=")
+            more = f" (and {count - 1} more rows)" if count > 1 else ""
+            raise LoadError(
+                f"line {line}: cannot read {name} value {value!r} as {report.column(name).kind}"
+                f"{more}; fix or remove that row and load the file again (file not loaded)"
+            )
+    aside = _set_aside(con, report, file_id)
+    if event_identity(report):
+        _number_repeats(con)
+    data_rows = f"NOT ({SETTLEMENT_TOTALS_ROW})" if report.key == "settlement" else "true"
+    kept = con.execute(f"SELECT count(*) FILTER (WHERE {data_rows}) FROM _stage").fetchone()[0]
+    return kept + len(aside), aside
+
+
+def _expressions(sniffed: Sniffed, formats: Formats, typing: Typing) -> tuple[list, list]:
+    """The report's columns as SQL over the raw columns, and a check per typed column that
+    names a value that did not read."""
     by_name = {column.name: f"c{position}" for position, column in sniffed.mapping.items()}
     selects, checks = [], []
-    for column in report.columns:
+    for column in sniffed.report.columns:
         raw = by_name.get(column.name)
         sql_type = SQL_TYPES[column.kind]
         if raw is None:
@@ -110,7 +158,31 @@ def stage(
                 f"CASE WHEN nullif(trim({raw}), '') IS NOT NULL AND ({expr}) IS NULL "
                 f"THEN '{column.name}=' || {raw} END"
             )
+    return selects, checks
 
+
+def _checks(sniffed: Sniffed, formats: Formats, typing: Typing) -> list:
+    return _expressions(sniffed, formats, typing)[1]
+
+
+def _typed(
+    source: Source,
+    sniffed: Sniffed,
+    file_id: int,
+    formats: Formats,
+    typing: Typing,
+    table: str | None,
+) -> str:
+    """The SELECT that types the file's rows: from `table` (a text copy of the file, numbered by
+    its row ids) or, with `table` None, from the reader itself (its one parameter is the file's
+    path), numbered as they are read."""
+    report = sniffed.report
+    selects, checks = _expressions(sniffed, formats, typing)
+    if table is None:
+        # The reader hands its rows on in file order, as the streaming row_number() sees them.
+        rows = f"(SELECT *, row_number() OVER () AS _n FROM {rows_sql(sniffed, typing)})"
+    else:
+        rows = f"(SELECT *, rowid + 1 - (SELECT min(rowid) FROM {table}) AS _n FROM {table})"
     extras = [
         (sniffed.header[p] or f"column {p + 1}", f"c{p}")
         for p in range(len(sniffed.header))
@@ -128,11 +200,10 @@ def stage(
     problems = f"concat_ws('; ', {', '.join(checks)})" if checks else "''"
     typed = f"""SELECT {", ".join(selects)},
                {file_id}::INTEGER AS _file_id,
-               ({sniffed.header_line} + 1 + rowid - (SELECT min(rowid) FROM _raw))::BIGINT
-                   AS _line,
+               ({sniffed.header_line} + _n)::BIGINT AS _line,
                {extra} AS extra,
                {problems} AS _problem
-        FROM _raw WHERE {not_empty}"""
+        FROM {rows} WHERE {not_empty}"""
     replace, add = _report_specific(source, sniffed)
     if replace or add:
         typed = (
@@ -144,29 +215,8 @@ def stage(
     key = event_identity(report)
     if key:
         keys = ", ".join(f'"{k}"' for k in key)
-        typed = f"SELECT *, hash({keys}) AS _key, 1 AS _occurrence FROM ({typed})"
-    else:
-        typed = f"SELECT *, NULL::UBIGINT AS _key, NULL::INTEGER AS _occurrence FROM ({typed})"
-    con.execute(f"CREATE TEMP TABLE _stage AS {typed}")
-    if checks:
-        bad = con.execute(
-            "SELECT _line, _problem, count(*) OVER () FROM _stage WHERE _problem <> '' "
-            "ORDER BY _line LIMIT 1"
-        ).fetchone()
-        if bad:
-            line, problem, count = bad
-            name, _, value = problem.split("; ")[0].partition("=")
-            more = f" (and {count - 1} more rows)" if count > 1 else ""
-            raise LoadError(
-                f"line {line}: cannot read {name} value {value!r} as {report.column(name).kind}"
-                f"{more}; fix or remove that row and load the file again (file not loaded)"
-            )
-    aside = _set_aside(con, report, file_id)
-    if key:
-        _number_repeats(con)
-    data_rows = f"NOT ({SETTLEMENT_TOTALS_ROW})" if report.key == "settlement" else "true"
-    kept = con.execute(f"SELECT count(*) FILTER (WHERE {data_rows}) FROM _stage").fetchone()[0]
-    return kept + len(aside), aside
+        return f"SELECT *, hash({keys}) AS _key, 1 AS _occurrence FROM ({typed})"
+    return f"SELECT *, NULL::UBIGINT AS _key, NULL::INTEGER AS _occurrence FROM ({typed})"
 
 
 def _set_aside(con: duckdb.DuckDBPyConnection, report: Report, file_id: int) -> list[tuple]:

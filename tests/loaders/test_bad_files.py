@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 
+from auditor.ingest.reading import HEAD_ROWS
 from tests.conftest import INPUTS, load, value, write
 
 HEADER = (
@@ -90,6 +91,28 @@ def test_blank_lines_keep_true_line_numbers(db, tmp_path):
     assert result.rows_new == 2
     lines = db.execute("SELECT _line FROM returns ORDER BY _line").fetchall()
     assert lines == [(2,), (5,)]
+
+
+def test_a_value_past_the_head_the_reader_cannot_type_is_read_as_text(db, tmp_path, monkeypatch):
+    """The file's head promises plain counts, so the reader types them as it reads; a count
+    written with a no-break space far below (as a spreadsheet leaves it) makes the file be read
+    again as text, where it reads, and every row keeps its true line."""
+    import auditor.ingest.staging as staging
+
+    texts = []
+    real = staging.read_as_text
+    monkeypatch.setattr(staging, "read_as_text", lambda *a: texts.append(1) or real(*a))
+    late = GOOD.format(n="late").replace("\t1\t", "\t2\u00a0\t")
+    write(tmp_path, "r.txt", returns_file(HEAD_ROWS + 10) + late + GOOD.format(n="last"))
+    (result,) = load(db, tmp_path).values()
+    assert (result.status, result.rows_new) == ("loaded", HEAD_ROWS + 12)
+    assert texts == [1]
+    rows = db.execute(
+        "SELECT _line, quantity, license_plate_number FROM returns WHERE _line > ? ORDER BY _line",
+        [HEAD_ROWS + 10],
+    ).fetchall()
+    assert rows == [(HEAD_ROWS + 11, 1, f"LPN{HEAD_ROWS + 9}"), (HEAD_ROWS + 12, 2, "LPNlate"),
+                    (HEAD_ROWS + 13, 1, "LPNlast")]  # fmt: skip
 
 
 def test_header_with_a_trailing_tab_loads_rows_without_it(db, tmp_path):

@@ -1,5 +1,6 @@
 """A report of more than 1 GiB loads in bounded memory: DuckDB reads it in a separate process
-under the store's memory limit, and the process never holds the file."""
+under the store's memory limit, and the process never holds the file. Read in parallel, every row
+still keeps its own line in the file."""
 
 from __future__ import annotations
 
@@ -72,4 +73,9 @@ def test_a_file_over_one_gib_loads_in_bounded_memory(tmp_path):
         -(ROWS // 10) - 2 * (ROWS - ROWS // 10),
     )
     assert con.execute("SELECT rows_read, rows_new FROM files").fetchone() == (ROWS, ROWS)
+    # row i (Reference ID 100000000 + i) is on line i + 2, under the header
+    assert con.execute(
+        "SELECT count(*) FILTER (WHERE _line <> CAST(reference_id AS BIGINT) - 100000000 + 2), "
+        "min(_line), max(_line) FROM raw_ledger"
+    ).fetchone() == (0, 2, ROWS + 1)
     con.close()
