@@ -13,8 +13,10 @@ from auditor.reports import REPORTS, SQL_TYPES, Report
 
 SCHEMA_VERSION = 1
 DEFAULT_DB = "fba-audit.duckdb"
-# DuckDB's memory; past it, it spills to `<database>.tmp`. A seller with room to spare may raise it.
-MEMORY_LIMIT = os.environ.get("FBA_AUDIT_MEMORY_LIMIT") or "1GiB"
+# DuckDB's memory; past it, it spills to `<database>.tmp`. With the Python process beside it (its
+# imports, the fee cards, the workbook's rows in flight) a run stays within 1 GiB; a seller with
+# room to spare may raise it.
+MEMORY_LIMIT = os.environ.get("FBA_AUDIT_MEMORY_LIMIT") or "700MiB"
 # DuckDB's threads (default: one per core); a fleet worker sharing the machine uses fewer.
 THREADS: int | None = (
     int(os.environ["FBA_AUDIT_THREADS"]) if os.environ.get("FBA_AUDIT_THREADS") else None

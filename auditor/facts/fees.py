@@ -12,6 +12,8 @@ import duckdb
 from auditor.fees import Unit
 from auditor.store import insert_rows
 
+FEE_ROWS_BATCH = 20_000
+
 if TYPE_CHECKING:
     from auditor.facts import Facts
 
@@ -49,7 +51,18 @@ def expected_fba_fees(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
             end = min(s.get("effective_to", dt.date.max), card.effective_to or dt.date.max)
             if start <= end:
                 surcharges.append([card.name, card.marketplace, start, end, Decimal(s["rate"])])
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE expected_fba_fees (
+            sku VARCHAR, card VARCHAR, card_from DATE, card_to DATE, marketplace VARCHAR,
+            currency VARCHAR, band VARCHAR, price_above DECIMAL(18,4), above_strict BOOLEAN,
+            price_to DECIMAL(18,4), to_strict BOOLEAN, tier VARCHAR, fee DECIMAL(18,4),
+            dimensions_from VARCHAR, preview_tier VARCHAR, preview_implied_tier VARCHAR,
+            tier_rank INTEGER, preview_tier_rank INTEGER, preview_implied_rank INTEGER)"""
+    )
     for sku, *values in rows:
+        if len(out) >= FEE_ROWS_BATCH:  # a large catalog's rows go in a batch at a time
+            insert_rows(con, "expected_fba_fees", out)
+            out.clear()
         catalog_unit, preview_unit, preview_tier = (
             _unit(*values[:6]),
             _unit(*values[6:12]),
@@ -94,16 +107,7 @@ def expected_fba_fees(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
                         ]
                     )
                 lower, lower_strict = limit, band.inclusive
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE expected_fba_fees (
-            sku VARCHAR, card VARCHAR, card_from DATE, card_to DATE, marketplace VARCHAR,
-            currency VARCHAR, band VARCHAR, price_above DECIMAL(18,4), above_strict BOOLEAN,
-            price_to DECIMAL(18,4), to_strict BOOLEAN, tier VARCHAR, fee DECIMAL(18,4),
-            dimensions_from VARCHAR, preview_tier VARCHAR, preview_implied_tier VARCHAR,
-            tier_rank INTEGER, preview_tier_rank INTEGER, preview_implied_rank INTEGER)"""
-    )
-    if out:
-        insert_rows(con, "expected_fba_fees", out)
+    insert_rows(con, "expected_fba_fees", out)
     con.execute(
         """CREATE OR REPLACE TEMP TABLE fee_surcharges (
             card VARCHAR, marketplace VARCHAR, surcharge_from DATE, surcharge_to DATE,
