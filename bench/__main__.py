@@ -28,7 +28,6 @@ import math
 import os
 import platform
 import selectors
-import shutil
 import subprocess
 import sys
 import time
@@ -41,6 +40,7 @@ import click
 
 from auditor.store import MEMORY_LIMIT
 from auditor.workbook import EVIDENCE_ROWS
+from bench import generated
 from bench.fleet import measure_fleet, render_fleet
 from bench.shapes import monthly
 
@@ -90,19 +90,16 @@ def _base_ledger_rows() -> int:
 
 def _seller(work: Path, copies: int) -> tuple[Path, float | None]:
     folder = work / f"seller-x{copies}"
-    done = folder / ".complete"
-    if done.exists():
-        return folder, None
-    shutil.rmtree(folder, ignore_errors=True)
     start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "auditor.samples", "--out", str(folder), "--copies", str(copies)],
-        check=True,
-        stdout=subprocess.DEVNULL,
+    made = generated(
+        folder,
+        lambda out: subprocess.run(
+            [sys.executable, "-m", "auditor.samples", "--out", str(out), "--copies", str(copies)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        ),
     )
-    seconds = time.perf_counter() - start
-    done.write_text(f"{copies}\n")
-    return folder, seconds
+    return folder, (time.perf_counter() - start if made else None)
 
 
 def _findings_total(path: Path) -> tuple[Counter, Decimal]:

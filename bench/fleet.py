@@ -12,23 +12,23 @@ from pathlib import Path
 import click
 import openpyxl
 
+from bench import generated
+
 AS_OF = "2026-01-15"
 
 
 def _sellers(work: Path, count: int) -> Path:
+    def make(root: Path) -> None:
+        for seed in range(1, count + 1):
+            subprocess.run(
+                [sys.executable, "-m", "auditor.samples", "--out", str(root / f"seller-{seed:02d}")]
+                + ["--seed", str(seed)],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+
     root = work / f"fleet-{count}"
-    done = root / ".complete"
-    if done.exists():
-        return root
-    shutil.rmtree(root, ignore_errors=True)
-    for seed in range(1, count + 1):
-        subprocess.run(
-            [sys.executable, "-m", "auditor.samples", "--out", str(root / f"seller-{seed:02d}")]
-            + ["--seed", str(seed)],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-    done.write_text(f"{count}\n")
+    generated(root, make)
     return root
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 from auditor.reports import EVENT_DATE
 from auditor.sniff import SAMPLE_BYTES, NotAReport, sniff
+from bench import generated
 
 # The reports a seller downloads for a date range, which can be cut at any day.
 DATED = ("ledger", "orders", "returns", "reimbursements", "adjustments", "removals")
@@ -58,10 +58,11 @@ def _split(path: Path, into: Path, header_line: int, column: int, delimiter: str
 def monthly(seller: Path, work: Path) -> Path:
     """`seller` with each dated report cut into calendar months, kept under `work` and reused."""
     folder = work / f"{seller.name}-monthly"
-    done = folder / ".complete"
-    if done.exists():
-        return folder
-    shutil.rmtree(folder, ignore_errors=True)
+    generated(folder, lambda out: _cut(seller, out))
+    return folder
+
+
+def _cut(seller: Path, folder: Path) -> None:
     for path in sorted(p for p in seller.rglob("*") if p.is_file() and p.name[0] != "."):
         target = folder / path.relative_to(seller).parent
         target.mkdir(parents=True, exist_ok=True)
@@ -77,5 +78,3 @@ def monthly(seller: Path, work: Path) -> Path:
         dated = EVENT_DATE[sniffed.report.key]
         column = next(p for p, c in sniffed.mapping.items() if c.name == dated)
         _split(path, target, sniffed.header_line, column, sniffed.delimiter)
-    done.write_text("monthly\n")
-    return folder
