@@ -31,6 +31,7 @@ import selectors
 import subprocess
 import sys
 import time
+import zipfile
 from collections import Counter
 from decimal import Decimal
 from importlib import metadata
@@ -43,6 +44,7 @@ from auditor.workbook import EVIDENCE_ROWS
 from bench import generated
 from bench.fleet import measure_fleet, render_fleet
 from bench.shapes import monthly
+from bench.writers import measure_writers, render_writers
 
 ROOT = Path(__file__).resolve().parent.parent
 UNIT_LEDGER_ROWS = 100_000
@@ -100,6 +102,14 @@ def _seller(work: Path, copies: int) -> tuple[Path, float | None]:
         ),
     )
     return folder, (time.perf_counter() - start if made else None)
+
+
+def _cells(workbook: Path) -> int:
+    """The cells written in a workbook: its sheets' `<c ` elements, counted in the zip."""
+    with zipfile.ZipFile(workbook) as z:
+        return sum(
+            z.read(n).count(b"<c ") for n in z.namelist() if n.startswith("xl/worksheets/sheet")
+        )
 
 
 def _findings_total(path: Path) -> tuple[Counter, Decimal]:
@@ -176,6 +186,7 @@ def measure(work: Path, scale: int, unit: int, shape: str = "") -> dict:
         "first": runs[0],
         "again": runs[1],
         "out": str(out),
+        "cells": _cells(out / "claims.xlsx"),
         "findings": sum(found.values()),
         "amount": str(amount),
         "answer_ok": found == expected and amount == base_amount * copies,
@@ -217,6 +228,7 @@ def render(
     measured: dt.date,
     fleet: dict | None = None,
     shape: dict | None = None,
+    writers: dict | None = None,
 ) -> str:
     lines = [
         "# Benchmarks",
@@ -282,7 +294,7 @@ def render(
             ),
             "",
         ]
-    lines += _targets(results)
+    lines += _targets(results, writers)
     if shape:
         large = next((r for r in results if r["scale"] == shape["scale"]), None)
         if large:
@@ -341,7 +353,7 @@ def _render_shape(large: dict, small: dict) -> list[str]:
     ]
 
 
-def _targets(results: list[dict]) -> list[str]:
+def _targets(results: list[dict], writers: dict | None = None) -> list[str]:
     """The targets, each a ratio taken within one scale's own measurements."""
     per_row = {r["scale"]: r["first"]["wall"] / sum(r["rows"].values()) * 1e6 for r in results}
 
@@ -399,11 +411,13 @@ def _targets(results: list[dict]) -> list[str]:
         f"| peak memory ≤ 1 GiB at every scale | {worst(peak, ' GiB')} | "
         f"{mark(max(peak.values()) <= 1)} |",
         "",
-        *_limits(results, per_row),
+        *_limits(results, per_row, writers),
     ]
 
 
-def _limits(results: list[dict], per_row: dict[int, float]) -> list[str]:
+def _limits(
+    results: list[dict], per_row: dict[int, float], writers: dict | None = None
+) -> list[str]:
     """What bounds each target, in the measured figures."""
     largest = results[-1]
     first, floor = largest["first"], largest["floor"]
@@ -427,8 +441,9 @@ def _limits(results: list[dict], per_row: dict[int, float]) -> list[str]:
         "row its event identity so an overlapping download adds nothing twice, compares "
         "against what is already loaded, and writes typed, compressed columns inside one "
         "transaction per file, so a bad file leaves nothing behind. The profile below shows "
-        "where that time goes: the reader (`CREATE TEMP TABLE _raw`), typing and checking "
-        "(`_stage`) and the insert into the report's table (`INSERT INTO raw_…`)."
+        "where that time goes: the reader typing and checking each file into its stage "
+        "(`CREATE TEMP TABLE _stage … read_csv`), the insert into the report's table "
+        "(`INSERT INTO raw_…`) and the one checkpoint that writes it all to the database file."
     )
     scales = sorted(per_row)
     if len(scales) >= 2:
@@ -454,13 +469,26 @@ def _limits(results: list[dict], per_row: dict[int, float]) -> list[str]:
             )
         )
     if "workbook" in stages:
+        seconds = stages["workbook"]["seconds"]
+        cells = largest.get("cells")
         lines.append(
-            f"- **Workbook** ({stages['workbook']['seconds']:.0f} s at scale "
-            f"{largest['scale']}, for {largest['findings']:,} findings). Each rule's sheet lists "
-            f"every finding with up to {EVIDENCE_ROWS} of its evidence rows, every column of "
-            "each; openpyxl's write-only writer turns each cell into XML in Python (about "
-            "11 µs a cell), which is the Python share of the workbook stage in the profile "
-            "below. evidence.csv, written in the same stage, is one ordered COPY of pointers."
+            "- **Rules, findings and workbook** ("
+            + " + ".join(f"{n} {stages[n]['seconds']:.1f} s" for n in STAGES[1:] if n in stages)
+            + f" at scale {largest['scale']}). The rules join every order line, posting and "
+            "unit movement against the fee cards, claim windows and reimbursements; the "
+            "profile below names their slowest statements. The workbook lists each of "
+            f"{largest['findings']:,} findings on its rule's sheet with its first "
+            f"{EVIDENCE_ROWS} evidence rows, every column of each, and every claim with its "
+            "case text"
+            + (
+                f": {cells:,} cells, {seconds / cells * 1e6:.1f} µs a cell with the case files "
+                "and evidence.csv"
+                if cells
+                else ""
+            )
+            + ". openpyxl turns each cell into XML in Python, the Python share of the "
+            "workbook stage in the profile below."
+            + (f" Measured side by side: {render_writers(writers)}." if writers else "")
         )
     again = largest["again"]
     lines.append(
@@ -469,12 +497,23 @@ def _limits(results: list[dict], per_row: dict[int, float]) -> list[str]:
         "listed and its size and modification time compared with the last run's, and the "
         "last run's files are found as it left them; nothing is hashed, audited or written."
     )
+    peaks = ", ".join(
+        f"scale {r['scale']}: "
+        + ", ".join(
+            f"{n} {_mib(r['first']['stages'][n]['peak_rss_bytes'])}"
+            for n in STAGES
+            if n in r["first"]["stages"]
+        )
+        for r in results
+    )
     lines.append(
-        f"- **Memory.** DuckDB works within its limit ({MEMORY_LIMIT}) and spills to disk; the "
-        "peak is that limit plus the Python process (its imports, the rules' fee cards, the "
-        "workbook's rows in flight, never a whole sheet). A lower `FBA_AUDIT_MEMORY_LIMIT` "
-        f"lowers the peak at the cost of spilling more. Largest peak: "
-        f"{_mib(max(r['first']['peak'] for r in results))} for {rows:,} input rows."
+        f"- **Memory.** DuckDB works within its limit ({MEMORY_LIMIT}) and spills to disk beside "
+        "the database; the process's peak is that plus the Python process (its imports, the "
+        "fee cards, the workbook's rows in flight, never a whole sheet) and what DuckDB "
+        "allocates outside its limit. Each stage's peak: "
+        + peaks
+        + f". Largest peak: {_mib(max(r['first']['peak'] for r in results))} for {rows:,} "
+        "input rows. A lower `FBA_AUDIT_MEMORY_LIMIT` lowers it at the cost of spilling more."
     )
     return lines + [""]
 
@@ -555,7 +594,9 @@ def main(
         kept = work / "results.json"
         if not kept.exists():
             raise click.ClickException(f"{kept}: no measurements yet; run python -m bench first")
-        profile, fleet, shape = (work / n for n in ("profile.md", "fleet.json", "shape.json"))
+        profile, fleet, shape, writers = (
+            work / n for n in ("profile.md", "fleet.json", "shape.json", "writers.json")
+        )
         out.write_text(
             render(
                 json.loads(kept.read_text()),
@@ -563,6 +604,7 @@ def main(
                 dt.date.fromtimestamp(kept.stat().st_mtime),
                 json.loads(fleet.read_text()) if fleet.exists() else None,
                 json.loads(shape.read_text()) if shape.exists() else None,
+                json.loads(writers.read_text()) if writers.exists() else None,
             )
         )
         click.echo(f"wrote {out}")
@@ -589,7 +631,9 @@ def main(
     (work / "profile.md").write_text(profile)
     fleet = measure_fleet(work, fleet_sellers, fleet_workers) if fleet_sellers else None
     (work / "fleet.json").write_text(json.dumps(fleet))
-    out.write_text(render(results, profile, dt.date.today(), fleet, shape))
+    writers = measure_writers()
+    (work / "writers.json").write_text(json.dumps(writers))
+    out.write_text(render(results, profile, dt.date.today(), fleet, shape, writers))
     click.echo(f"wrote {out}")
 
 
