@@ -110,6 +110,13 @@ def findings(con: duckdb.DuckDBPyConnection, rule: str, slug: str, as_of: dt.dat
                        ELSE 'claimable' END AS bucket
         FROM dated"""
     )
+    # Each finding's evidence rows, once each; counted from here rather than from a list of
+    # them per finding, which for a fee claim over thousands of orders held them all in memory.
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _finding_evidence AS
+        SELECT DISTINCT '{rule}' AS rule, key, bucket, e.report, e.file_id, e.line
+        FROM (SELECT key, bucket, unnest(evidence) AS e FROM _dated)"""
+    )
     rows = con.execute(
         f"""SELECT
             CASE WHEN bucket <> 'claimable' THEN bucket
@@ -127,20 +134,19 @@ def findings(con: duckdb.DuckDBPyConnection, rule: str, slug: str, as_of: dt.dat
                 AS valuation,
             arg_min(eligible_from, (anchor_date, eligible_from)) AS eligible_from,
             arg_min(claim_deadline, (anchor_date, claim_deadline)) AS claim_deadline,
-            len(list_distinct(flatten(list(evidence)))) AS evidence_rows,
+            coalesce(any_value(_evidence_rows), 0) AS evidence_rows,
             min(unit_value) AS unit_value, max(anchor_date) AS last_date,
             list_sort(list_distinct(flatten(list(refs)))) AS refs,
             list_sort(list_distinct(flatten(list(details)))) AS details,
             bucket
-        FROM _dated GROUP BY key, bucket
+        FROM (
+            SELECT d.*, c.rows AS _evidence_rows FROM _dated d LEFT JOIN (
+                SELECT key, bucket, count(*) AS rows FROM _finding_evidence GROUP BY ALL
+            ) c ON c.key IS NOT DISTINCT FROM d.key AND c.bucket IS NOT DISTINCT FROM d.bucket
+        ) GROUP BY key, bucket
         ORDER BY claim_deadline, key"""
     ).fetchall()
     names = [d[0] for d in con.description]
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _finding_evidence AS
-        SELECT DISTINCT '{rule}' AS rule, key, bucket, e.report, e.file_id, e.line
-        FROM (SELECT key, bucket, unnest(evidence) AS e FROM _dated)"""
-    )
     result = []
     for row in rows:
         finding = dict(zip(names, row, strict=True))
