@@ -88,30 +88,34 @@ CASE_BATCH_ROWS = 50_000
 
 
 def claim_evidence(con: duckdb.DuckDBPyConnection) -> None:
-    """`_claim_evidence`: every evidence row of each claim to file (finding id, report, file,
-    line, the row cited by Amazon's ids, the row in full), read once for both the Claims
-    sheet's case texts and the case files."""
+    """`_claim_evidence`: where every evidence row of each claim to file is (finding id, rule,
+    key, bucket, report, file id, file name, line), in finding order, for the Claims sheet's case
+    texts and the case files. The rows themselves are read a range of claims at a time
+    (`claim_rows`): a large seller's evidence in full does not fit in memory at once."""
     statuses = ", ".join(f"'{s}'" for s in CLAIMABLE)
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _case_pointers AS
-        SELECT l.finding_id, e.* FROM last_evidence e
+        f"""CREATE OR REPLACE TEMP TABLE _claim_evidence AS
+        SELECT l.finding_id, e.rule, e."key", e.bucket, e.report, e.file_id, f.name AS file,
+               e.line
+        FROM last_evidence e
         JOIN last_findings l ON l.rule = e.rule AND l."key" = e."key" AND l.bucket = e.bucket
-        WHERE l.status IN ({statuses})"""
+        JOIN files f ON f.file_id = e.file_id
+        WHERE l.status IN ({statuses})
+        ORDER BY l.finding_id, e.report, f.name, e.line"""
     )
+
+
+def claim_rows(con: duckdb.DuckDBPyConnection, pointers: str) -> str:
+    """SQL for the evidence rows that `pointers` (rows of `_claim_evidence`) point to: finding
+    id, report, file, line, the row cited by Amazon's ids (`cited`) and in full (`original`)."""
     rows = evidence_sql(
         con,
-        pointers="_case_pointers",
+        pointers=pointers,
         columns=("finding_id",),
         original=lambda report: row_text(con, report),
         cited=cite,
     )
-    # In finding order, so that the case files can read it a range of findings at a time.
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _claim_evidence AS
-        SELECT finding_id, report, file, line, cited, original FROM ({rows})
-        ORDER BY finding_id, report, file, line"""
-    )
-    con.execute("DROP TABLE _case_pointers")
+    return f"SELECT finding_id, report, file, line, cited, original FROM ({rows})"
 
 
 def write_case_files(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
@@ -135,11 +139,15 @@ def write_case_files(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     try:
         for batch in _batches(counts):
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _case_batch AS SELECT * FROM _claim_evidence "
+                "WHERE finding_id BETWEEN ? AND ?",
+                [batch[0], batch[-1]],
+            )
             lines: dict[str, list[str]] = {}
             for finding_id, line in con.execute(
-                f"""SELECT finding_id, {quoted} FROM _claim_evidence
-                WHERE finding_id BETWEEN ? AND ? ORDER BY finding_id, report, file, line""",
-                [batch[0], batch[-1]],
+                f"""SELECT finding_id, {quoted} FROM ({claim_rows(con, "_case_batch")})
+                ORDER BY finding_id, report, file, line"""
             ).fetchall():
                 lines.setdefault(finding_id, []).append(line)
             for finding_id in batch:
@@ -151,6 +159,7 @@ def write_case_files(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
         staging.rename(folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        con.execute("DROP TABLE IF EXISTS _case_batch")
     return len(counts)
 
 

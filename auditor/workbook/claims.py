@@ -9,7 +9,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from auditor.claims import OUTCOME_CHOICES
 from auditor.findings import CLAIMABLE
 from auditor.store import has_table
-from auditor.workbook.cases import CASES_FOLDER, case_file_name
+from auditor.workbook.cases import CASES_FOLDER, case_file_name, claim_rows
 from auditor.workbook.cells import (
     CASE_TEXT_EVIDENCE,
     DATE_FORMAT,
@@ -209,8 +209,14 @@ def _filed(con) -> dict[str, tuple]:
 
 def _citations(con) -> dict[str, list[str]]:
     """Per claim (finding id), its first evidence rows as its case text cites them."""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _cited_pointers AS SELECT * FROM _claim_evidence
+        QUALIFY row_number() OVER (PARTITION BY finding_id ORDER BY report, file, line)
+                <= {CASE_TEXT_EVIDENCE}"""
+    )
     rows = con.execute(
-        f"""SELECT finding_id, list(cited ORDER BY report, file, line)[1:{CASE_TEXT_EVIDENCE}]
-        FROM _claim_evidence GROUP BY finding_id"""
+        f"""SELECT finding_id, list(cited ORDER BY report, file, line)
+        FROM ({claim_rows(con, "_cited_pointers")}) GROUP BY finding_id"""
     ).fetchall()
+    con.execute("DROP TABLE _cited_pointers")
     return dict(rows)
