@@ -226,11 +226,11 @@ def evidence_sql(
     cited=None,
 ) -> str:
     """SQL for the last run's evidence rows (of one rule, or of all): rule, key, bucket, report,
-    file, line and the row as loaded (JSON text), plus `columns` of `pointers` — a table shaped
-    like last_evidence (rule, key, bucket, report, file_id, line), by default last_evidence
-    itself. `original(report)`, when given, is the SQL (over the row `r`) that stands in the
-    `original` column instead of the row's JSON; `cited(report)`, when given, adds a `cited`
-    column the same way."""
+    file, line, file id and the row as loaded (JSON text), plus `columns` of `pointers` — a
+    table shaped like last_evidence (rule, key, bucket, report, file_id, line), by default
+    last_evidence itself. `original(report)`, when given, is the SQL (over the row `r`) that
+    stands in the `original` column instead of the row's JSON; `cited(report)`, when given, adds
+    a `cited` column the same way."""
     only = "" if rule is None else f" AND e.rule = '{rule}'"
     more = "".join(f", e.{c}" for c in columns)
     reports = [
@@ -241,7 +241,7 @@ def evidence_sql(
     ]
     return " UNION ALL ".join(
         f"""SELECT e.rule, e."key", e.bucket, e.report, f.name AS file, e.line,
-                   {original(report) if original else "to_json(r)::VARCHAR"} AS original
+                   e.file_id, {original(report) if original else "to_json(r)::VARCHAR"} AS original
                    {f", {cited(report)} AS cited" if cited else ""}{more}
             FROM {pointers} e JOIN files f ON f.file_id = e.file_id
             JOIN (SELECT * EXCLUDE (_key, _occurrence) FROM {REPORTS_BY_KEY[report].table}) r
@@ -250,7 +250,7 @@ def evidence_sql(
         for report in reports
     ) or (
         "SELECT NULL AS rule, NULL AS key, NULL AS bucket, NULL AS report, NULL AS file, "
-        f"NULL AS line, NULL AS original{', NULL AS cited' if cited else ''}"
+        f"NULL AS line, NULL AS file_id, NULL AS original{', NULL AS cited' if cited else ''}"
         f"{''.join(f', NULL AS {c}' for c in columns)} WHERE false"
     )
 
@@ -268,6 +268,7 @@ def write_evidence(con: duckdb.DuckDBPyConnection, path: Path) -> None:
                    f.sha256 AS file_sha256
             FROM last_evidence e JOIN files f ON f.file_id = e.file_id
             JOIN last_findings l ON l.rule = e.rule AND l."key" = e."key" AND l.bucket = e.bucket
-            ORDER BY l.rule, l.claim_deadline, l."key", l.bucket, e.report, f.name, e.line)
+            ORDER BY l.rule, l.claim_deadline, l."key", l.bucket, e.report, f.name, e.line,
+                e.file_id)
         TO {sql_text(str(path))} (HEADER true, DELIMITER ',')"""
     )

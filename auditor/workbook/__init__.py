@@ -61,14 +61,16 @@ def write_workbook(
     del book._sheets[first_rule_sheet:]
     progress("Claims")
     claim_evidence(con)  # for the case texts and, below, the case files
-    claims_sheet(book, con, findings, rows_of, max_rows)
-    book._sheets.extend(rule_sheets)
-    rules_sheet(book)
-    inputs_sheet(book, con, info)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    progress("cases/")
-    write_case_files(con, path.parent / CASES_FOLDER)
-    con.execute("DROP TABLE _claim_evidence")
+    try:
+        claims_sheet(book, con, findings, rows_of, max_rows)
+        book._sheets.extend(rule_sheets)
+        rules_sheet(book)
+        inputs_sheet(book, con, info)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        progress("cases/")
+        write_case_files(con, path.parent / CASES_FOLDER)
+    finally:
+        con.execute("DROP TABLE IF EXISTS _claim_evidence")
     progress("saving")
     book.save(path)
     return path

@@ -101,7 +101,7 @@ def claim_evidence(con: duckdb.DuckDBPyConnection) -> None:
         JOIN last_findings l ON l.rule = e.rule AND l."key" = e."key" AND l.bucket = e.bucket
         JOIN files f ON f.file_id = e.file_id
         WHERE l.status IN ({statuses})
-        ORDER BY l.finding_id, e.report, f.name, e.line"""
+        ORDER BY l.finding_id, e.report, f.name, e.line, e.file_id"""
     )
 
 
@@ -115,7 +115,7 @@ def claim_rows(con: duckdb.DuckDBPyConnection, pointers: str) -> str:
         original=lambda report: row_text(con, report),
         cited=cite,
     )
-    return f"SELECT finding_id, report, file, line, cited, original FROM ({rows})"
+    return f"SELECT finding_id, report, file, line, file_id, cited, original FROM ({rows})"
 
 
 def write_case_files(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
@@ -147,7 +147,7 @@ def write_case_files(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
             lines: dict[str, list[str]] = {}
             for finding_id, line in con.execute(
                 f"""SELECT finding_id, {quoted} FROM ({claim_rows(con, "_case_batch")})
-                ORDER BY finding_id, report, file, line"""
+                ORDER BY finding_id, report, file, line, file_id"""
             ).fetchall():
                 lines.setdefault(finding_id, []).append(line)
             for finding_id in batch:

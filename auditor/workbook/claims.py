@@ -211,12 +211,14 @@ def _citations(con) -> dict[str, list[str]]:
     """Per claim (finding id), its first evidence rows as its case text cites them."""
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _cited_pointers AS SELECT * FROM _claim_evidence
-        QUALIFY row_number() OVER (PARTITION BY finding_id ORDER BY report, file, line)
+        QUALIFY row_number() OVER (PARTITION BY finding_id ORDER BY report, file, line, file_id)
                 <= {CASE_TEXT_EVIDENCE}"""
     )
-    rows = con.execute(
-        f"""SELECT finding_id, list(cited ORDER BY report, file, line)
-        FROM ({claim_rows(con, "_cited_pointers")}) GROUP BY finding_id"""
-    ).fetchall()
-    con.execute("DROP TABLE _cited_pointers")
+    try:
+        rows = con.execute(
+            f"""SELECT finding_id, list(cited ORDER BY report, file, line, file_id)
+            FROM ({claim_rows(con, "_cited_pointers")}) GROUP BY finding_id"""
+        ).fetchall()
+    finally:
+        con.execute("DROP TABLE IF EXISTS _cited_pointers")
     return dict(rows)

@@ -40,70 +40,73 @@ def evidence_sheet(book, con, rule, info, max_rows) -> dict[tuple[str, str, str]
         SELECT e.*, count(*) OVER (PARTITION BY e."key", e.bucket) AS rows
         FROM last_evidence e JOIN files f ON f.file_id = e.file_id
         WHERE e.rule = $rule
-        QUALIFY row_number() OVER (PARTITION BY e."key", e.bucket ORDER BY e.report, f.name, e.line)
-                <= {EVIDENCE_ROWS}""",
+        QUALIFY row_number() OVER (
+                    PARTITION BY e."key", e.bucket ORDER BY e.report, f.name, e.line, e.file_id
+                ) <= {EVIDENCE_ROWS}""",
         {"rule": rule.code},
     )
-    evidence = evidence_sql(con, rule.code, pointers="_shown", columns=("rows",))
-    cursor = con.execute(
-        f"""SELECT f.*, v.report, v.file, v.line, v.original, v.rows
-        FROM last_findings f LEFT JOIN ({evidence}) v
-          ON v."key" = f."key" AND v.bucket = f.bucket
-        WHERE f.rule = $rule
-        ORDER BY f.status = 'expired', f.claim_deadline, f."key", f.status, v.report, v.file,
-            v.line""",
-        {"rule": rule.code},
-    )
-    names = [d[0] for d in cursor.description]
-    finding = report = None
-    total, case = 0, None
-    rows_of: dict[tuple[str, str, str], str] = {}
-    while batch := cursor.fetchmany(5_000):
-        for values in batch:
-            row = dict(zip(names, values, strict=True))
-            if (row["key"], row["status"]) != finding:
-                _more_rows(sheet, total, case)
-                if finding is not None:
-                    sheet.append(FINDING_HEADER, font=BOLD, fill=HEADER_FILL)
-                finding, report = (row["key"], row["status"]), None
-                total = row["rows"] or 0
-                case = case_file_name(row["finding_id"]) if row["status"] in CLAIMABLE else None
+    try:
+        evidence = evidence_sql(con, rule.code, pointers="_shown", columns=("rows",))
+        cursor = con.execute(
+            f"""SELECT f.*, v.report, v.file, v.line, v.original, v.rows
+            FROM last_findings f LEFT JOIN ({evidence}) v
+              ON v."key" = f."key" AND v.bucket = f.bucket
+            WHERE f.rule = $rule
+            ORDER BY f.status = 'expired', f.claim_deadline, f."key", f.status, v.report, v.file,
+                v.line, v.file_id""",
+            {"rule": rule.code},
+        )
+        names = [d[0] for d in cursor.description]
+        finding = report = None
+        total, case = 0, None
+        rows_of: dict[tuple[str, str, str], str] = {}
+        while batch := cursor.fetchmany(5_000):
+            for values in batch:
+                row = dict(zip(names, values, strict=True))
+                if (row["key"], row["status"]) != finding:
+                    _more_rows(sheet, total, case)
+                    if finding is not None:
+                        sheet.append(FINDING_HEADER, font=BOLD, fill=HEADER_FILL)
+                    finding, report = (row["key"], row["status"]), None
+                    total = row["rows"] or 0
+                    case = case_file_name(row["finding_id"]) if row["status"] in CLAIMABLE else None
+                    sheet.append(
+                        [
+                            row["finding_id"],
+                            row["key"],
+                            row["status"],
+                            row["quantity"] or None,
+                            row["amount"],
+                            row["claim_deadline"],
+                            row["summary"],
+                        ],
+                        font=BOLD,
+                        fill=FINDING_FILL,
+                        formats={4: money_format(row["currency"]), 5: DATE_FORMAT},
+                    )
+                    rows_of[(rule.code, *finding)] = f"'{sheet.ws.title}'!A{sheet.row}"
+                if row["report"] is None:
+                    continue
+                original = json.loads(row["original"])
+                columns = [c for c in original if not c.startswith("_")]
+                if row["report"] != report:
+                    report = row["report"]
+                    sheet.append([*EVIDENCE_HEADER, *columns], font=ITALIC)
                 sheet.append(
                     [
                         row["finding_id"],
                         row["key"],
                         row["status"],
-                        row["quantity"] or None,
-                        row["amount"],
-                        row["claim_deadline"],
-                        row["summary"],
-                    ],
-                    font=BOLD,
-                    fill=FINDING_FILL,
-                    formats={4: money_format(row["currency"]), 5: DATE_FORMAT},
+                        report,
+                        row["file"],
+                        row["line"],
+                        *(_plain(original[c]) for c in columns),
+                    ]
                 )
-                rows_of[(rule.code, *finding)] = f"'{sheet.ws.title}'!A{sheet.row}"
-            if row["report"] is None:
-                continue
-            original = json.loads(row["original"])
-            columns = [c for c in original if not c.startswith("_")]
-            if row["report"] != report:
-                report = row["report"]
-                sheet.append([*EVIDENCE_HEADER, *columns], font=ITALIC)
-            sheet.append(
-                [
-                    row["finding_id"],
-                    row["key"],
-                    row["status"],
-                    report,
-                    row["file"],
-                    row["line"],
-                    *(_plain(original[c]) for c in columns),
-                ]
-            )
-    _more_rows(sheet, total, case)
-    sheet.close()
-    con.execute("DROP TABLE _shown")
+        _more_rows(sheet, total, case)
+        sheet.close()
+    finally:
+        con.execute("DROP TABLE IF EXISTS _shown")
     return rows_of
 
 
