@@ -1,5 +1,7 @@
-"""Typing a file's rows from `_raw` into `_stage`, shaped like its report's table: values
-typed and checked, rows no report can hold set aside, each row given its event identity."""
+"""Typing a file's rows into `_stage` as DuckDB's reader reads them (or, should a value not fit
+the type the file's head promised, from a text copy of the file in `_raw`), shaped like its
+report's table: values typed and checked, rows no report can hold set aside, each row given its
+event identity."""
 
 from __future__ import annotations
 

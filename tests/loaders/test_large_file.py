@@ -1,6 +1,6 @@
 """A report of more than 1 GiB loads in bounded memory: DuckDB reads it in a separate process
-under the store's memory limit, and the process never holds the file. Read in parallel, every row
-still keeps its own line in the file."""
+under the store's memory limit, and the process never holds the file. Every row keeps its own
+line in the file."""
 
 from __future__ import annotations
 
