@@ -59,7 +59,7 @@ def query(ctx: dict) -> str:
         SELECT f.order_id, f.sku, p.posted_on, f.paid, f.ordered, f.unit_price,
             f.returned_units, f.currency,
             -sum(p.principal) OVER (PARTITION BY p.order_id, p.sku
-                                    ORDER BY p.posted_on, p.posting) AS refunded_by_then
+                                    ORDER BY p.posted_on, p._file_id, p._line) AS refunded_by_then
         FROM postings p JOIN refund f USING (order_id, sku)
         WHERE p.kind = 'Refund'
     ), anchors AS (

@@ -86,9 +86,7 @@ def order_lines_and_refunds(con: duckdb.DuckDBPyConnection, facts: Facts) -> Non
         SELECT p.* REPLACE (
                 CASE WHEN p.kind = 'Order' THEN coalesce(p.quantity, CASE WHEN count(*) OVER (
                     PARTITION BY p.kind, p.order_id, p.sku) = 1 THEN r.quantity END, 1)
-                ELSE p.quantity END AS quantity),
-            row_number() OVER (ORDER BY p.order_id, p.sku, p.posted_on, p._file_id, p._line)
-                AS posting
+                ELSE p.quantity END AS quantity)
         FROM both_sources p
         LEFT JOIN orders r ON r.amazon_order_id = p.order_id AND r.sku = p.sku"""
     )
