@@ -17,6 +17,8 @@ DEFAULT_DB = "fba-audit.duckdb"
 # imports, the fee cards, the workbook's rows in flight) a run stays within 1 GiB; a seller with
 # room to spare may raise it.
 MEMORY_LIMIT = os.environ.get("FBA_AUDIT_MEMORY_LIMIT") or "700MiB"
+# Rows a Python-built insert passes in one statement (`insert_rows`).
+INSERT_BATCH = 10_000
 # DuckDB's threads (default: one per core); a fleet worker sharing the machine uses fewer.
 THREADS: int | None = (
     int(os.environ["FBA_AUDIT_THREADS"]) if os.environ.get("FBA_AUDIT_THREADS") else None
@@ -295,12 +297,15 @@ VIEWS = [
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list) -> None:
-    """Insert Python rows (one value per column of `table`, in order) in one statement: each
-    column is passed as one list and unnested, which is hundreds of times faster than a
-    statement per row."""
+    """Insert Python rows (one value per column of `table`, in order), INSERT_BATCH rows a
+    statement: each column is passed as one list and unnested, which is hundreds of times faster
+    than a statement per row, and a batch at a time bounds the memory the lists take once
+    DuckDB holds them as values."""
     if not rows:
         return
     types = [r[0] for r in con.execute(f"SELECT column_type FROM (DESCRIBE {table})").fetchall()]
-    columns = [list(column) for column in zip(*rows, strict=True)]
     select = ", ".join(f"unnest(${i + 1}::{kind}[])" for i, kind in enumerate(types))
-    con.execute(f"INSERT INTO {table} SELECT {select}", columns)
+    for start in range(0, len(rows), INSERT_BATCH):
+        batch = rows[start : start + INSERT_BATCH]
+        columns = [list(column) for column in zip(*batch, strict=True)]
+        con.execute(f"INSERT INTO {table} SELECT {select}", columns)
