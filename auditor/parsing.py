@@ -92,6 +92,8 @@ _DATE_ORDERS_MONTH_FIRST = [
     "%d/%m/%y",
     "%Y%m%d",
 ]
+# ISO 8601's date order, the one written with a "T" before the time.
+ISO_ORDER = "%Y-%m-%d"
 _TIMES = ["", " %H:%M:%S", " %H:%M", " %I:%M:%S %p", " %I:%M %p", " %H:%M:%S.%f"]
 
 # Strip a trailing time zone ("PDT", "UTC", "GMT-7", "+00:00", "-0700", "JST"), only after a time.
@@ -231,11 +233,20 @@ class DateFormat:
 def exact_format(con, table: str, col: str, fmt: DateFormat, kind: str) -> str | None:
     """The one strptime format that reads every sampled value of `col` exactly as the SQL of
     `fmt` would, if there is one: then DuckDB's CSV reader can type the column as it reads.
-    A literal " UTC" is allowed (it never changes); other zones vary within a year."""
+    A literal " UTC" is allowed, and in ISO 8601 ("2025-01-15T01:36:37+00:00") a literal
+    "+00:00" or "Z": they never change (the SQL drops them too); other zones vary within a
+    year. A later row the format does not read sends the file to the SQL (`read_whole`)."""
     if kind == "date":
         candidates = [fmt.order]
     else:
         candidates = [fmt.order + t + zone for zone in ("", " UTC") for t in _TIMES]
+        if fmt.order == ISO_ORDER:
+            candidates += [
+                f"{fmt.order}T{t.lstrip()}{zone}"
+                for zone in ("", "Z", "+00:00")
+                for t in _TIMES
+                if t and "%p" not in t
+            ]
     misses = con.execute(
         "SELECT "
         + ", ".join(

@@ -119,3 +119,41 @@ def test_header_with_a_trailing_tab_loads_rows_without_it(db, tmp_path):
     write(tmp_path, "r.txt", HEADER.replace("\n", "\t\n") + GOOD.format(n=1) + GOOD.format(n=2))
     (result,) = load(db, tmp_path).values()
     assert (result.status, result.rows_new) == ("loaded", 2)
+
+
+ORDERS = (INPUTS / "orders_older_layout.txt").read_text(encoding="utf-8").splitlines()
+
+
+def orders_file(purchases: list[str]) -> str:
+    """The orders report, one row a purchase time, each with its own order id."""
+    row = ORDERS[1].split("\t")
+    lines = [ORDERS[0]]
+    for n, when in enumerate(purchases):
+        lines.append("\t".join([f"113-{n:07d}-1111111", row[1], when, when, *row[4:]]))
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("late", [None, "2026-05-02T09:15:00-07:00"], ids=["utc", "offset-later"])
+def test_iso_times_in_utc_are_typed_as_read_and_any_other_offset_reads_the_same(
+    db, tmp_path, monkeypatch, late
+):
+    """ISO 8601 times all at +00:00 in the file's head are typed by the reader itself; a time
+    at another offset further down sends the file to the SQL, which reads every time as written
+    (the offset dropped, as for any time zone) — the same values either way."""
+    import auditor.ingest.staging as staging
+
+    texts = []
+    real = staging.read_as_text
+    monkeypatch.setattr(staging, "read_as_text", lambda *a: texts.append(1) or real(*a))
+    times = ["2026-05-01T18:22:01+00:00"] * (HEAD_ROWS + 5) + [late or "2026-05-02T09:15:00+00:00"]
+    write(tmp_path, "orders.txt", orders_file(times))
+    (result,) = load(db, tmp_path).values()
+    assert (result.status, result.rows_new) == ("loaded", HEAD_ROWS + 6)
+    assert texts == ([1] if late else [])
+    rows = db.execute(
+        "SELECT purchase_date, count(*) FROM raw_orders GROUP BY ALL ORDER BY 1"
+    ).fetchall()
+    assert [(str(when), n) for when, n in rows] == [
+        ("2026-05-01 18:22:01", HEAD_ROWS + 5),
+        ("2026-05-02 09:15:00", 1),
+    ]
