@@ -247,10 +247,13 @@ def exact_format(con, table: str, col: str, fmt: DateFormat, kind: str) -> str |
                 for t in _TIMES
                 if t and "%p" not in t
             ]
+    # a miss: a value the candidate does not read, or reads otherwise than the SQL (DuckDB's
+    # strptime takes "2026-5-1" where the SQL wants "2026-05-01")
     misses = con.execute(
         "SELECT "
         + ", ".join(
-            f"count(*) FILTER (WHERE try_strptime({col}, {sql_text(c)}) IS NULL)"
+            f"count(*) FILTER (WHERE try_strptime({col}, {sql_text(c)}) IS NULL "
+            f"OR try_strptime({col}, {sql_text(c)}) IS DISTINCT FROM ({fmt.sql}))"
             for c in candidates
         )
         + f" FROM (SELECT DISTINCT {col} FROM {table} WHERE nullif(trim({col}), '') IS NOT NULL)"

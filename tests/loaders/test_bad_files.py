@@ -157,3 +157,17 @@ def test_iso_times_in_utc_are_typed_as_read_and_any_other_offset_reads_the_same(
         ("2026-05-01 18:22:01", HEAD_ROWS + 5),
         ("2026-05-02 09:15:00", 1),
     ]
+
+
+@pytest.mark.parametrize("late", [None, "2026-05-02T09:15:00-07:00"], ids=["alone", "offset-later"])
+def test_times_the_reader_would_read_otherwise_than_the_sql_go_to_the_sql(db, tmp_path, late):
+    """DuckDB's strptime takes an unpadded "2026-5-1T9:05:00Z"; the SQL does not. The reader
+    is used only where it reads as the SQL does, so such a file is refused the same way (on its
+    first row) whether or not a later row would have sent it to the SQL anyway."""
+    times = ["2026-5-1T9:05:00Z"] * (HEAD_ROWS + 5) + ([late] if late else [])
+    write(tmp_path, "orders.txt", orders_file(times))
+    (result,) = load(db, tmp_path).values()
+    assert result.status == "error"
+    assert result.message.startswith("line 2: ")
+    assert "'2026-5-1T9:05:00Z'" in result.message
+    assert db.execute("SELECT count(*) FROM raw_orders").fetchone() == (0,)
