@@ -21,7 +21,8 @@ _peaks: dict[str, int] = {}
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
-def _rss_bytes() -> int:
+def rss_bytes() -> int:
+    """The process's resident memory now, in bytes."""
     try:
         with open("/proc/self/statm") as f:
             return int(f.read().split()[1]) * _PAGE
@@ -31,12 +32,12 @@ def _rss_bytes() -> int:
 
 @contextmanager
 def stage(name: str):
-    peak = [_rss_bytes()]
+    peak = [rss_bytes()]
     done = threading.Event()
 
     def sample() -> None:
         while not done.wait(0.02):
-            peak[0] = max(peak[0], _rss_bytes())
+            peak[0] = max(peak[0], rss_bytes())
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -47,7 +48,7 @@ def stage(name: str):
         elapsed = time.perf_counter() - start
         done.set()
         sampler.join()
-        peak[0] = max(peak[0], _rss_bytes())
+        peak[0] = max(peak[0], rss_bytes())
         _times[name] = _times.get(name, 0.0) + elapsed
         _peaks[name] = max(_peaks.get(name, 0), peak[0])
 

@@ -17,3 +17,8 @@ def generated(folder: Path, make: Callable[[Path], None]) -> bool:
     make(folder)
     done.write_text("complete\n")
     return True
+
+
+def mib(n: int) -> str:
+    """`n` bytes as whole MiB, for the document."""
+    return f"{n / (1 << 20):,.0f} MiB"

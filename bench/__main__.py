@@ -45,7 +45,7 @@ import click
 
 from auditor.store import MEMORY_LIMIT
 from auditor.workbook import EVIDENCE_ROWS
-from bench import generated
+from bench import generated, mib
 from bench.fleet import measure_fleet, render_fleet
 from bench.shapes import monthly
 from bench.writers import measure_writers, render_writers
@@ -237,10 +237,6 @@ def _machine() -> list[str]:
     ]
 
 
-def _mib(n: int) -> str:
-    return f"{n / (1 << 20):,.0f} MiB"
-
-
 def _rate(rows: int, seconds: float) -> str:
     return f"{rows / seconds:,.0f}" if seconds else "—"
 
@@ -296,25 +292,25 @@ def render(
             s = stages.get(name, {"seconds": 0, "peak_rss_bytes": 0})
             lines.append(
                 f"| {name} | {s['seconds']:.1f} | {_rate(total_rows, s['seconds'])} | "
-                f"{_mib(s['peak_rss_bytes'])} |"
+                f"{mib(s['peak_rss_bytes'])} |"
             )
         ingest = stages["ingest"]["seconds"]
         lines += [
             f"| **whole run** | **{first['wall']:.1f}** | {_rate(total_rows, first['wall'])} | "
-            f"**{_mib(first['peak'])}** |",
+            f"**{mib(first['peak'])}** |",
             f"| floor: DuckDB read_csv | {floor['seconds']:.1f} | "
-            f"{_rate(total_rows, floor['seconds'])} | {_mib(floor['peak'])} |",
+            f"{_rate(total_rows, floor['seconds'])} | {mib(floor['peak'])} |",
             *(
                 [
                     f"| typed floor: the loader's reader alone | "
                     f"{r['typed_floor']['seconds']:.1f} | "
                     f"{_rate(total_rows, r['typed_floor']['seconds'])} | "
-                    f"{_mib(r['typed_floor']['peak'])} |"
+                    f"{mib(r['typed_floor']['peak'])} |"
                 ]
                 if "typed_floor" in r
                 else []
             ),
-            f"| run again, nothing new | {again['wall']:.1f} | — | {_mib(again['peak'])} |",
+            f"| run again, nothing new | {again['wall']:.1f} | — | {mib(again['peak'])} |",
             "",
             f"- Ingest / floor: **{ingest / floor['seconds']:.2f}×**",
             f"- Run again: ingest stage {again['stages']['ingest']['seconds']:.1f} s "
@@ -357,7 +353,7 @@ def _render_shape(large: dict, small: dict) -> list[str]:
         return (
             f"| {label} | {r['floor']['files']} | {floor:.1f} | {ingest:.1f} | "
             f"{r['first']['wall']:.1f} | {ingest / floor:.2f}× | {r['first']['wall'] / floor:.2f}× "
-            f"| {_mib(r['first']['peak'])} |"
+            f"| {mib(r['first']['peak'])} |"
         )
 
     extra_files = small["floor"]["files"] - large["floor"]["files"]
@@ -557,7 +553,7 @@ def _limits(
     peaks = ", ".join(
         f"scale {r['scale']}: "
         + ", ".join(
-            f"{n} {_mib(r['first']['stages'][n]['peak_rss_bytes'])}"
+            f"{n} {mib(r['first']['stages'][n]['peak_rss_bytes'])}"
             for n in STAGES
             if n in r["first"]["stages"]
         )
@@ -569,7 +565,7 @@ def _limits(
         "fee cards, the workbook's rows in flight, never a whole sheet) and what DuckDB "
         "allocates outside its limit. Each stage's peak: "
         + peaks
-        + f". Largest peak: {_mib(max(r['first']['peak'] for r in results))} for {rows:,} "
+        + f". Largest peak: {mib(max(r['first']['peak'] for r in results))} for {rows:,} "
         "input rows. The profiled run below splits each stage's peak into what DuckDB says it "
         "holds (`duckdb_memory()`, within its limit) and the rest of the process: Python and "
         "its imports, and memory taken for DuckDB's work that the process keeps once DuckDB "
@@ -617,7 +613,7 @@ def _roomy_line(roomy: dict, last: dict, before: dict, stage_cost) -> str:
             f"at scale {before['scale']}: {stage_cost(before, n):.2f})"
             for n in after
         )
-        + f", with a peak of {_mib(roomy['peak'])}."
+        + f", with a peak of {mib(roomy['peak'])}."
     )
     if spilled:
         said += (

@@ -9,7 +9,6 @@ stage each belongs to, and a table of each stage's peak memory split into DuckDB
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 import tempfile
 import threading
@@ -19,14 +18,9 @@ from pathlib import Path
 
 from auditor import ingest, store
 from auditor.audit import run_audit
+from auditor.stages import rss_bytes
 from auditor.workbook import write_workbook
-
-_PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-def _rss() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * _PAGE
+from bench import mib
 
 
 class Timed:
@@ -79,7 +73,7 @@ class Memory:
                 rows = cursor.execute(
                     "SELECT tag, memory_usage_bytes, temporary_storage_bytes FROM duckdb_memory()"
                 ).fetchall()
-            rss = _rss()
+            rss = rss_bytes()
             if rss > self.peaks.get(self.stage[0], (0,))[0]:
                 self.peaks[self.stage[0]] = (
                     rss,
@@ -90,12 +84,8 @@ class Memory:
         cursor.close()
 
 
-def _mib(n: int) -> str:
-    return f"{n / 2**20:,.0f} MiB"
-
-
 def main(reports: Path, database: Path, as_of: dt.date) -> None:
-    stage, baseline = ["ingest"], _rss()
+    stage, baseline = ["ingest"], rss_bytes()
     con = Timed(store.connect(database), stage)
     with Memory(con, stage, baseline) as memory:
         seconds = _run(con, stage, reports, as_of)
@@ -135,17 +125,16 @@ def _print(con: Timed, total: Counter, memory: Memory) -> None:
         )
     print()
     print(
-        f"Memory at each stage's peak (the process held {_mib(memory.baseline)} before the "
+        f"Memory at each stage's peak (the process held {mib(memory.baseline)} before the "
         "database was opened: Python and its imports):"
     )
     print()
     print("| stage | process | DuckDB's own | the rest | DuckDB's largest holdings | spilled |")
     print("|---|---:|---:|---:|---|---:|")
     for name, (rss, duck, spilled, top) in memory.peaks.items():
-        held = ", ".join(f"{tag.lower()} {_mib(n)}" for tag, n, _ in top)
+        held = ", ".join(f"{tag.lower()} {mib(n)}" for tag, n, _ in top)
         print(
-            f"| {name} | {_mib(rss)} | {_mib(duck)} | {_mib(rss - duck)} | {held} | "
-            f"{_mib(spilled)} |"
+            f"| {name} | {mib(rss)} | {mib(duck)} | {mib(rss - duck)} | {held} | {mib(spilled)} |"
         )
 
 
