@@ -252,8 +252,8 @@ def exact_format(con, table: str, col: str, fmt: DateFormat, kind: str) -> str |
     misses = con.execute(
         "SELECT "
         + ", ".join(
-            f"count(*) FILTER (WHERE try_strptime({col}, {sql_text(c)}) IS NULL "
-            f"OR try_strptime({col}, {sql_text(c)}) IS DISTINCT FROM ({fmt.sql}))"
+            f"count(*) FILTER (WHERE NOT coalesce(try_strptime({col}, {sql_text(c)}) = "
+            f"({fmt.sql}), false))"
             for c in candidates
         )
         + f" FROM (SELECT DISTINCT {col} FROM {table} WHERE nullif(trim({col}), '') IS NOT NULL)"
